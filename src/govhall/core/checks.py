@@ -1,0 +1,1 @@
+"""System checks for the shared kernel (registered in CoreConfig.ready)."""

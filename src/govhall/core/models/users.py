@@ -1,0 +1,54 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserKind(models.TextChoices):
+    STAFF = "staff", _("工作人员")  # centre, department, township or station staff (see org.Staff)
+    PERSON = "person", _("自然人")  # a citizen with a real-name account
+    ENTERPRISE = "enterprise", _("法人经办人")  # an operator acting for an enterprise
+
+
+class User(AbstractUser):
+    """Every login. Personal numbers are stored SM4-encrypted with a keyed SM3 digest for lookup."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=UserKind.choices, default=UserKind.STAFF)
+    real_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    id_number_cipher = models.TextField(blank=True)
+    id_number_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    mobile_cipher = models.TextField(blank=True)
+    mobile_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    mobile_verified_at = models.DateTimeField(_("手机验证时间"), null=True, blank=True)
+    # For enterprise operators: the unified social credit code and name of the enterprise.
+    org_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    org_name = models.CharField(_("单位名称"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for /api/v1; only its SM3 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class SmsCode(models.Model):
+    """A one-time code sent to a mobile number to prove possession (code stored as a digest)."""
+
+    mobile_digest = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(max_length=32)  # "register", "login", "reset"
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
