@@ -38,7 +38,7 @@ test: install
 	@bash scripts/test.sh
 
 bench: install
-	$(BIN)/python -m pytest bench -p no:cacheprovider -q --benchmark-only --benchmark-columns=min,median,max,rounds -o testpaths=bench $(BENCH_ARGS)
+	$(BIN)/python -m pytest bench -p no:cacheprovider -q --benchmark-only --benchmark-columns=min,median,max,rounds -o testpaths=bench -o python_files='bench_*.py' $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests bench

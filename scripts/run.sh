@@ -9,7 +9,7 @@ mkdir -p var
 $BIN/govhall collectstatic --noinput -v 0
 $BIN/govhall migrate --noinput -v 0
 $BIN/govhall seed_demo
-$BIN/govhall huey_consumer &
+$BIN/govhall run_huey --quiet &
 CONSUMER=$!
 trap 'kill $CONSUMER 2>/dev/null || true' EXIT INT TERM
 cat <<MSG

@@ -1,7 +1,22 @@
-"""Shared fixtures: named personas and database facts. Context tests live in tests/<context>/."""
+"""Shared fixtures: database facts. Context tests live in tests/<context>/ with their own factories."""
 
 import pytest
 from django.db import connection
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let Django's TRUNCATE between transactional tests through the audit table's trigger.
+
+    The trigger refuses TRUNCATE of a non-empty audit table in production (ADR 0002); a test
+    database opts out with a database-level setting that only its owner can set.
+    """
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE \"{name}\" SET govhall.audit_allow_truncate = 'on'")
+                cursor.execute("SET govhall.audit_allow_truncate = 'on'")
 
 
 @pytest.fixture

@@ -190,6 +190,10 @@ else:
         "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
 
+# Outbox: a claimed row is reclaimable after its lease; a row fails after max attempts.
+GOVHALL_OUTBOX_LEASE_SECONDS = env_int("GOVHALL_OUTBOX_LEASE_SECONDS", 300, minimum=10)
+GOVHALL_OUTBOX_MAX_ATTEMPTS = env_int("GOVHALL_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+
 # Audit retention: 等保 level 3 requires at least 184 days.
 GOVHALL_AUDIT_RETENTION_DAYS = env_int("GOVHALL_AUDIT_RETENTION_DAYS", 184, minimum=184)
 # Notification backends (dotted paths); the demo writes SMS to a file under var/.
@@ -205,7 +209,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Personal numbers never reach a log line whole (DESIGN.md mechanism 7).
+    "filters": {"personal_data": {"()": "govhall.core.logmask.MaskingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }
