@@ -1,9 +1,6 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("govhall.core.account_urls")),
     path("calendar/", include("govhall.core.calendar_urls")),
 ]
