@@ -1,0 +1,1 @@
+"""Static tables of the demo centre (organisation, names, service items)."""
