@@ -26,6 +26,19 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        # One account per person and per mobile, even when two registrations race.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
+                name="user_id_number_digest_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["mobile_digest"],
+                condition=~models.Q(mobile_digest=""),
+                name="user_mobile_digest_uniq",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.username
