@@ -39,6 +39,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m pytest bench -p no:cacheprovider -q --benchmark-only --benchmark-columns=min,median,max,rounds -o testpaths=bench -o python_files='bench_*.py' $(BENCH_ARGS)
+	$(BIN)/python bench/bench_catalog_search.py
 
 lint: install
 	$(BIN)/ruff check src tests bench
