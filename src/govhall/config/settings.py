@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "govhall.core.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -125,6 +126,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
+
+# Second factor for staff (TOTP): "off", "optional" (staff with a device must use it) or "required".
+GOVHALL_STAFF_2FA = env_str("GOVHALL_STAFF_2FA", "optional")
+if GOVHALL_STAFF_2FA not in {"off", "optional", "required"}:
+    raise ImproperlyConfigured(
+        f"GOVHALL_STAFF_2FA must be off, optional or required, got {GOVHALL_STAFF_2FA!r}"
+    )
 
 # Staff sessions end after 10 idle minutes (a setting).
 SESSION_COOKIE_AGE = env_int("GOVHALL_SESSION_IDLE_SECONDS", 600, minimum=60)

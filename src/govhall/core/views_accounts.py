@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from govhall.core import accounts, audit
+from govhall.core import accounts, audit, twofactor, views_twofactor
 from govhall.core.errors import DomainError
 from govhall.core.masking import mask_mobile
 from govhall.core.models.users import UserKind
@@ -110,6 +110,8 @@ def _resend(request: HttpRequest, pending: dict) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     """Staff and applicant login; every attempt is audited (等保 2.0: event, result, source address).
 
+    A staff user with a TOTP device goes on to the code step (``views_twofactor.verify``).
+
     Lockout after repeated failures is django-axes' (settings AXES_*): its middleware answers with
     the lockout page before this view sees the request.
     """
@@ -118,6 +120,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        user = form.get_user()
+        if twofactor.needs_verification(user):
+            # Password right, second factor owed (RULES.md "Security"): not logged in yet.
+            return views_twofactor.start_pending(self.request, user, self.get_success_url())
         response = super().form_valid(form)
         audit.record(action="accounts.login", actor=form.get_user(), obj=form.get_user())
         return response
