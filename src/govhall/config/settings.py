@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "govhall.core",
     "govhall.org",
     "govhall.catalog",
+    "govhall.cases",
     "govhall.portal",
     "govhall.demo",
     "govhall.api",
