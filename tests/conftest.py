@@ -31,6 +31,26 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _working_day_calendar(request):
+    """Transactional tests get the working-day calendar back after another one's flush.
+
+    A data migration seeds the calendar, but Django empties every table (TRUNCATE) after each
+    transactional test, so the next one would find no working days at all.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from govhall.core.calendar import calendar_seed
+        from govhall.core.models import CalendarDay
+
+        if not CalendarDay.objects.exists():
+            calendar_seed()
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"

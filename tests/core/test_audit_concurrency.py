@@ -47,8 +47,9 @@ def test_concurrent_writers_keep_one_chain(postgres_only, empty_audit_table_afte
 
     assert errors == []
     total = THREADS * PER_THREAD
-    assert AuditEvent.objects.count() == total
+    assert AuditEvent.objects.filter(action="test.concurrent").count() == total
+    # Other events (e.g. the calendar seed of a fresh test database) may precede the writers.
     prev_hashes = list(AuditEvent.objects.order_by("id").values_list("prev_hash", flat=True))
-    assert len(set(prev_hashes)) == total  # no two events share a predecessor: no fork
+    assert len(set(prev_hashes)) == len(prev_hashes)  # no two events share a predecessor: no fork
     result = audit.verify_chain(batch_size=37)
-    assert result.intact and result.checked == total
+    assert result.intact and result.checked == len(prev_hashes)
