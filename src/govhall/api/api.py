@@ -143,6 +143,10 @@ def _mount_routers() -> None:
         catalog_router = None
     if catalog_router is not None:
         api.add_router("/catalog/", catalog_router)
+    from govhall.cases import api as cases_api
+
+    api.add_router("/cases", cases_api.router)
+    api.add_router("/public/cases/", cases_api.public_router)
 
 
 _mount_routers()
