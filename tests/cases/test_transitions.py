@@ -137,3 +137,8 @@ def test_applicant_cannot_accept(received, zhang_san):
         case_accept(case=received, actor=zhang_san)
     assert err.value.code == "org.forbidden"
     assert f.counts() == before
+
+
+def test_the_system_only_deemed_acceptance_is_never_offered():
+    assert "deem_accept" not in allowed_actions("submitted")
+    assert "accept" in allowed_actions("submitted")

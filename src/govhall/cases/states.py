@@ -65,8 +65,13 @@ REPORT_STATUS: dict[tuple[str, str], int] = {
 REPORT_RECEIVED = 1
 
 
+# Moves only the system makes (the Art. 32 sweep); never offered to a person or an API caller.
+SYSTEM_ACTIONS: frozenset[str] = frozenset({A.DEEM_ACCEPT})
+
+
 def allowed_actions(state: str) -> list[str]:
-    return [action for (from_state, action) in TRANSITIONS if from_state == state]
+    """What a person may do next in ``state`` (system-only moves left out)."""
+    return [a for (from_state, a) in TRANSITIONS if from_state == state and a not in SYSTEM_ACTIONS]
 
 
 def next_state(state: str, action: str) -> str:
