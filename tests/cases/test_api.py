@@ -47,7 +47,9 @@ def test_online_filing_takes_identity_from_the_account(client, person, item):
     case = Case.objects.get(number=body["number"])
     assert (case.channel, case.applicant, case.applicant_name) == ("online", person, "张三")
     assert body["state"] == "submitted" and len(body["query_password"]) == 6
-    assert set(body["allowed_actions"]) == {"accept", "refuse", "request_supplement", "withdraw"}
+    assert set(body["allowed_actions"]) == {
+        "accept", "accept_tolerant", "accept_commitment", "refuse", "request_supplement", "withdraw"
+    }  # fmt: skip
     again = _file(client, person, item, key="k-1")
     assert again.status_code == 200
     assert again.json()["number"] == body["number"] and again.json()["query_password"] is None
@@ -164,7 +166,9 @@ def test_illegal_transition_is_409_and_nothing_changes(client, clerk, received):
     body = response.json()
     assert body["code"] == "cases.illegal_transition" and body["state"] == "accepted"
     assert (
-        set(body["allowed_actions"]) == {"request_supplement", "withdraw"} and "不能执行" in body["message"]
+        set(body["allowed_actions"])
+        == {"request_supplement", "special_start", "extend", "conclude", "withdraw", "revoke"}
+        and "不能执行" in body["message"]
     )
     assert f.counts() == before
 

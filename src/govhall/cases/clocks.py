@@ -28,18 +28,65 @@ def _pauses(case) -> tuple[Pause, ...]:
     )
 
 
+def _budget(amount, unit, extension) -> Budget:
+    # An approved extension (Art. 42 / Art. 26) is in working days; natural-day limits take it as days.
+    return Budget(Decimal(amount) + (Decimal(extension or 0) if unit != "hour" else 0), unit)
+
+
 def legal_clock(case) -> RunningClock | None:
     if case.accepted_at is None:
         return None
-    budget = Budget(case.item.legal_limit, case.item.legal_limit_unit)
+    budget = _budget(case.item.legal_limit, case.item.legal_limit_unit, case.extension_workdays)
     return RunningClock(budget=budget, started_at=case.accepted_at, pauses=_pauses(case))
 
 
 def promised_clock(case) -> RunningClock | None:
     if case.accepted_at is None:
         return None
-    budget = Budget(case.item.promised_limit, case.item.promised_limit_unit)
+    budget = _budget(case.item.promised_limit, case.item.promised_limit_unit, case.extension_workdays)
     return RunningClock(budget=budget, started_at=case.accepted_at, pauses=_pauses(case))
+
+
+def step_clock(case, step) -> RunningClock:
+    """A step's clock: its own limit from its start, paused by the case's pauses after that start."""
+    pauses = tuple(
+        Pause(p.reason, max(p.start, step.started_at), p.end)
+        for p in _pauses(case)
+        if p.end is None or p.end > step.started_at
+    )
+    return RunningClock(budget=Budget(step.limit, step.limit_unit), started_at=step.started_at, pauses=pauses)
+
+
+def refresh_steps(case) -> int:
+    """Recompute and save due/warn of the case's active steps (after a pause, resume or new step)."""
+    from govhall.cases.models import CaseStep
+    from govhall.cases.states import StepState
+
+    count = 0
+    for step in CaseStep.objects.filter(case=case, state=StepState.ACTIVE):
+        clock = step_clock(case, step)
+        due, warn = clock.due_at, clock.warn_at
+        if (due, warn) != (step.due_at, step.warn_at):
+            CaseStep.objects.filter(pk=step.pk).update(due_at=due, warn_at=warn)
+            count += 1
+    return count
+
+
+def summary(case, at: dt.datetime) -> dict:
+    """Time used and left in working days for display: {"used", "left", "status", "due_at"} or {}."""
+    clock = promised_clock(case)
+    if clock is None:
+        return {}
+    at = min(at, case.clock_stopped_at) if case.clock_stopped_at else at
+    return {
+        "used": clock.used(at),
+        "left": clock.remaining_workdays(at),
+        "limit": clock.budget.amount,
+        "unit": clock.budget.unit,
+        "status": str(clock.status(at)) if not case.clock_stopped_at else "stopped",
+        "due_at": case.promised_due_at,
+        "legal_due_at": case.legal_due_at,
+    }
 
 
 def refresh(case) -> dict:
@@ -48,13 +95,14 @@ def refresh(case) -> dict:
     case.legal_due_at = legal.due_at if legal else None
     case.promised_due_at = promised.due_at if promised else None
     warns = [c.warn_at for c in (legal, promised) if c and c.warn_at]
-    case.warn_at = min(warns) if warns else None
+    case.warn_at = min(warns) if warns and case.clock_stopped_at is None else None
     open_pause = case.clock_pauses[-1] if case.clock_pauses and not case.clock_pauses[-1].get("end") else None
     case.clock_paused_at = dt.datetime.fromisoformat(open_pause["start"]) if open_pause else None
     return {
         "legal_due_at": case.legal_due_at,
         "promised_due_at": case.promised_due_at,
         "paused": open_pause is not None,
+        "stopped": case.clock_stopped_at is not None,
     }
 
 

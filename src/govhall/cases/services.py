@@ -8,21 +8,18 @@ from django.utils.translation import gettext as _
 
 from govhall.cases import clocks
 from govhall.cases.errors import PreconditionMissing, SecondNotice
-from govhall.cases.models import ApplicantKind, Case, CaseEvent, Channel, SupplementNotice
-from govhall.cases.states import REPORT_RECEIVED, REPORT_STATUS, Action, CaseState, next_state
+from govhall.cases.models import ApplicantKind, Case, Channel, SupplementNotice
+from govhall.cases.moves import event, locked, move, notify, snapshot
+from govhall.cases.states import REPORT_RECEIVED, Action, CaseState, next_state
 from govhall.catalog.models import ItemStatus
-from govhall.core import audit, outbox, serials
-from govhall.core.crypto import decrypt, keyed_digest, sm3_hex
+from govhall.core import audit, serials
+from govhall.core.crypto import keyed_digest, sm3_hex
 from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
 from govhall.core.identity import check_ric, check_uscc
 from govhall.org.access import require_role, staff_of
 from govhall.org.models import Role
 
 INTAKE_ROLES = (Role.CLERK, Role.CHIEF)
-
-
-def _snapshot(case: Case) -> dict:
-    return {"state": case.state, "report_status": case.report_status, "legal_due_at": case.legal_due_at}
 
 
 def _password_digest(number: str, password: str) -> str:
@@ -132,46 +129,14 @@ def case_submit(
         if idempotency_key and Case.objects.filter(idempotency_key=idempotency_key).exists():
             return _replay(idempotency_key, item)
         raise
-    _event(case, action="submit", actor=actor, at=now, from_state="", note="")
-    audit.record(action="cases.submit", actor=actor, obj=case, after=_snapshot(case),
+    event(case, action="submit", actor=actor, at=now, from_state="", note="")
+    audit.record(action="cases.submit", actor=actor, obj=case, after=snapshot(case),
                  detail={"channel": channel, "item": item.code})  # fmt: skip
     case.query_password = password
     return case
 
 
 # --- transitions -------------------------------------------------------------------------------
-
-
-def _event(case: Case, *, action: str, actor, at, from_state: str, note: str, effect: dict | None = None):
-    return CaseEvent.objects.create(
-        case=case, action=action, actor=actor if getattr(actor, "pk", None) else None, at=at,
-        from_state=from_state, to_state=case.state, report_status=case.report_status,
-        clock_effect={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (effect or {}).items()},
-        note=note,
-    )  # fmt: skip
-
-
-def _locked(case: Case) -> Case:
-    # Row lock, then the state is checked on the fresh row: two clerks at once → one wins.
-    return Case.objects.select_for_update().select_related("item").get(pk=case.pk)
-
-
-def _move(case: Case, *, action: str, actor, note: str = "", at=None, clock_step=None) -> Case:
-    """Apply one transition: state, report status, clocks, timeline row and audit event."""
-    at = at or timezone.now()
-    before = _snapshot(case)
-    from_state = case.state
-    new_state = next_state(from_state, action)
-    if clock_step:
-        clock_step(case, at)
-    case.state = new_state
-    case.report_status = REPORT_STATUS[(from_state, action)]
-    effect = clocks.refresh(case)
-    case.save()
-    _event(case, action=action, actor=actor, at=at, from_state=from_state, note=note, effect=effect)
-    audit.record(action=f"cases.{action}", actor=actor, obj=case, before=before, after=_snapshot(case),
-                 detail={"note": note} if note else None)  # fmt: skip
-    return case
 
 
 def _start_clocks(case: Case, at) -> None:
@@ -182,10 +147,10 @@ def _start_clocks(case: Case, at) -> None:
 @transaction.atomic(durable=True)
 def case_accept(*, case: Case, actor, note: str = "") -> Case:
     require_role(actor, *INTAKE_ROLES)
-    case = _locked(case)
+    case = locked(case)
     next_state(case.state, Action.ACCEPT)
-    case = _move(case, action=Action.ACCEPT, actor=actor, note=note, clock_step=_start_clocks)
-    _notify(case, "case_accepted", _("您的办件%(n)s已受理。") % {"n": case.number})
+    case = move(case, action=Action.ACCEPT, actor=actor, note=note, clock_step=_start_clocks)
+    notify(case, "case_accepted", _("您的办件%(n)s已受理。") % {"n": case.number})
     return case
 
 
@@ -194,13 +159,13 @@ def case_refuse(*, case: Case, reason: str, actor) -> Case:
     require_role(actor, *INTAKE_ROLES)
     if not (reason or "").strip():
         raise ValidationFailed(_("不予受理必须说明理由。"), code="cases.reason_required", field="reason")
-    case = _locked(case)
+    case = locked(case)
 
     def stop(c, at):
         c.acceptance_deadline = None
 
-    case = _move(case, action=Action.REFUSE, actor=actor, note=reason.strip(), clock_step=stop)
-    _notify(case, "case_refused", _("您的办件%(n)s不予受理：%(r)s") % {"n": case.number, "r": reason.strip()})
+    case = move(case, action=Action.REFUSE, actor=actor, note=reason.strip(), clock_step=stop)
+    notify(case, "case_refused", _("您的办件%(n)s不予受理：%(r)s") % {"n": case.number, "r": reason.strip()})
     return case
 
 
@@ -218,7 +183,7 @@ def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
     """The one-time notice (行政许可法 Art. 32(4)); after acceptance it also pauses the clocks."""
     require_role(actor, *INTAKE_ROLES)
     names = _clean_materials(materials)
-    case = _locked(case)
+    case = locked(case)
     next_state(case.state, Action.REQUEST_SUPPLEMENT)
     if SupplementNotice.objects.filter(case=case).exists():
         raise SecondNotice(
@@ -229,10 +194,10 @@ def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
         c.acceptance_deadline = None  # a notice within the window ends deemed acceptance
         clocks.pause(c, reason="补正", at=at)
 
-    case = _move(case, action=Action.REQUEST_SUPPLEMENT, actor=actor, note="、".join(names), clock_step=step)
+    case = move(case, action=Action.REQUEST_SUPPLEMENT, actor=actor, note="、".join(names), clock_step=step)
     SupplementNotice.objects.create(case=case, items=names, issued_at=timezone.now(),
                                     by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
-    _notify(
+    notify(
         case,
         "case_supplement",
         _("您的办件%(n)s需补正材料：%(m)s") % {"n": case.number, "m": "、".join(names)},
@@ -243,14 +208,14 @@ def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
 @transaction.atomic(durable=True)
 def case_supplement_received(*, case: Case, actor, note: str = "") -> Case:
     require_role(actor, *INTAKE_ROLES)
-    case = _locked(case)
+    case = locked(case)
 
     def step(c, at):
         if c.accepted_at is None:  # complete now: a new Art. 32 window from the supplement
             c.acceptance_deadline = clocks.acceptance_deadline(at)
         clocks.resume(c, at=at)
 
-    return _move(case, action=Action.SUPPLEMENT_RECEIVED, actor=actor, note=note, clock_step=step)
+    return move(case, action=Action.SUPPLEMENT_RECEIVED, actor=actor, note=note, clock_step=step)
 
 
 def _may_withdraw(case: Case, actor) -> None:
@@ -264,14 +229,14 @@ def _may_withdraw(case: Case, actor) -> None:
 
 @transaction.atomic(durable=True)
 def case_withdraw(*, case: Case, actor, reason: str = "") -> Case:
-    case = _locked(case)
+    case = locked(case)
     _may_withdraw(case, actor)
 
     def stop(c, at):
         c.acceptance_deadline = None
         clocks.resume(c, at=at)  # a withdrawal closes an open pause so the ledger stays whole
 
-    return _move(case, action=Action.WITHDRAW, actor=actor, note=(reason or "").strip(), clock_step=stop)
+    return move(case, action=Action.WITHDRAW, actor=actor, note=(reason or "").strip(), clock_step=stop)
 
 
 @transaction.atomic(durable=True)
@@ -291,16 +256,7 @@ def cases_deem_accepted(*, now=None) -> int:
             c.accepted_at = c.received_at
             c.acceptance_deadline = None
 
-        _move(case, action=Action.DEEM_ACCEPT, actor=None, at=now, note=_("逾期未作处理，视为自收件之日起受理"),
+        move(case, action=Action.DEEM_ACCEPT, actor=None, at=now, note=_("逾期未作处理，视为自收件之日起受理"),
               clock_step=start)  # fmt: skip
         count += 1
     return count
-
-
-def _notify(case: Case, template: str, text: str) -> None:
-    mobile = (
-        decrypt(case.applicant.mobile_cipher) if case.applicant_id and case.applicant.mobile_cipher else ""
-    )
-    if mobile:
-        outbox.enqueue(kind="sms", topic=template, payload={"mobile": mobile, "text": text},
-                       dedupe_key=f"{template}:{case.number}")  # fmt: skip

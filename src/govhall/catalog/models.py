@@ -214,6 +214,8 @@ class CountersignMode(models.TextChoices):
     NONE = "none", _("单人办理")
     ALL = "all", _("会签（全部通过）")
     ANY = "any", _("或签（任一通过）")
+    RATIO = "ratio", _("比例会签（通过比例）")
+    SEQUENTIAL = "sequential", _("依次会签")
 
 
 class FlowStep(models.Model):
@@ -227,9 +229,11 @@ class FlowStep(models.Model):
     limit = models.DecimalField(_("环节时限"), max_digits=5, decimal_places=1)
     limit_unit = models.CharField(max_length=8, choices=LimitUnit.choices, default=LimitUnit.WORKDAY)
     countersign_mode = models.CharField(
-        _("会签方式"), max_length=8, choices=CountersignMode.choices, default=CountersignMode.NONE
+        _("会签方式"), max_length=12, choices=CountersignMode.choices, default=CountersignMode.NONE
     )
     countersign_departments = models.ManyToManyField(Department, blank=True, related_name="+")
+    # RATIO mode: the share of signers who must approve (e.g. 0.67 = two of three).
+    pass_ratio = models.DecimalField(_("通过比例"), max_digits=3, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("办理环节")

@@ -74,6 +74,7 @@ STEP_DEFAULTS = {
     "department": None,
     "limit_unit": LimitUnit.WORKDAY,
     "countersign_mode": CountersignMode.NONE,
+    "pass_ratio": None,
 }
 
 
@@ -254,7 +255,10 @@ def _current_children(item: ServiceItem) -> dict:
     steps = item.flow_steps.select_related("department").prefetch_related("countersign_departments")
     flow = [
         {
-            **{f: getattr(s, f) for f in ("order", "name", "role", "department", "limit", "limit_unit")},
+            **{
+                f: getattr(s, f)
+                for f in ("order", "name", "role", "department", "limit", "limit_unit", "pass_ratio")
+            },
             "countersign_mode": s.countersign_mode,
             "countersign_departments": list(s.countersign_departments.all()),
         }

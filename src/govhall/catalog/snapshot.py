@@ -32,6 +32,7 @@ def _flow(item: ServiceItem) -> list[dict]:
             "limit": _plain(s.limit),
             "limit_unit": s.limit_unit,
             "countersign_mode": s.countersign_mode,
+            "pass_ratio": _plain(s.pass_ratio) if s.pass_ratio is not None else None,
             "countersign_departments": sorted(d.code for d in s.countersign_departments.all()),
         }
         for s in steps

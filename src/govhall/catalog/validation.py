@@ -312,6 +312,14 @@ def check_fees(fees: list[dict]) -> list[Problem]:
     return problems
 
 
+def _ratio_ok(value) -> bool:
+    try:
+        ratio = Decimal(str(value))
+    except (ArithmeticError, ValueError, TypeError):
+        return False
+    return Decimal(0) < ratio <= Decimal(1)
+
+
 def _check_step(i: int, step: dict) -> list[Problem]:
     problems = []
     if not (step.get("name") or "").strip():
@@ -333,6 +341,16 @@ def _check_step(i: int, step: dict) -> list[Problem]:
                 "countersign_departments",
                 "catalog.flow_countersign_invalid",
                 _("会签或或签环节至少需要两个部门"),
+                "flow",
+                i,
+            )
+        )
+    elif mode == CountersignMode.RATIO and not _ratio_ok(step.get("pass_ratio")):
+        problems.append(
+            Problem(
+                "pass_ratio",
+                "catalog.flow_ratio_invalid",
+                _("比例会签须填写大于 0、不超过 1 的通过比例"),
                 "flow",
                 i,
             )
