@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govhall.cases import clocks
+from govhall.cases import clocks, processing
 from govhall.cases.errors import PreconditionMissing, SecondNotice
 from govhall.cases.models import ApplicantKind, Case, Channel, SupplementNotice
 from govhall.cases.moves import event, locked, move, notify, snapshot
@@ -150,6 +150,7 @@ def case_accept(*, case: Case, actor, note: str = "") -> Case:
     case = locked(case)
     next_state(case.state, Action.ACCEPT)
     case = move(case, action=Action.ACCEPT, actor=actor, note=note, clock_step=_start_clocks)
+    processing.steps_start(case=case, at=case.accepted_at, actor=actor)
     notify(case, "case_accepted", _("您的办件%(n)s已受理。") % {"n": case.number})
     return case
 
