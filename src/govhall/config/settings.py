@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "govhall.org",
     "govhall.catalog",
     "govhall.cases",
+    "govhall.supervision",
     "govhall.portal",
     "govhall.demo",
     "govhall.api",
