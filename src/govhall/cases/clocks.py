@@ -5,6 +5,7 @@ The legal and promised clocks start at acceptance (RULES.md "Cases") and share t
 """
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from govhall.core import workdays
@@ -33,17 +34,38 @@ def _budget(amount, unit, extension) -> Budget:
     return Budget(Decimal(amount) + (Decimal(extension or 0) if unit != "hour" else 0), unit)
 
 
+@functools.lru_cache(maxsize=4096)
+def _version_limits(item_version_id: int) -> dict:
+    """The limits a case runs under: those of the item version it was filed against.
+
+    Item versions never change once written, so the cache needs no invalidation.
+    """
+    from govhall.catalog.models import ItemVersion
+
+    snap = ItemVersion.objects.values_list("snapshot", flat=True).get(pk=item_version_id)
+    return {
+        "legal": (Decimal(snap["legal_limit"]), snap["legal_limit_unit"]),
+        "promised": (Decimal(snap["promised_limit"]), snap["promised_limit_unit"]),
+    }
+
+
+def limits(case) -> dict:
+    return _version_limits(case.item_version_id)
+
+
 def legal_clock(case) -> RunningClock | None:
     if case.accepted_at is None:
         return None
-    budget = _budget(case.item.legal_limit, case.item.legal_limit_unit, case.extension_workdays)
+    amount, unit = limits(case)["legal"]
+    budget = _budget(amount, unit, case.extension_workdays)
     return RunningClock(budget=budget, started_at=case.accepted_at, pauses=_pauses(case))
 
 
 def promised_clock(case) -> RunningClock | None:
     if case.accepted_at is None:
         return None
-    budget = _budget(case.item.promised_limit, case.item.promised_limit_unit, case.extension_workdays)
+    amount, unit = limits(case)["promised"]
+    budget = _budget(amount, unit, case.extension_workdays)
     return RunningClock(budget=budget, started_at=case.accepted_at, pauses=_pauses(case))
 
 

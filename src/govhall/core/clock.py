@@ -184,7 +184,7 @@ class RunningClock:
         clock = self
         if self.paused:
             clock = replace(self, pauses=(*self.pauses[:-1], replace(self.pauses[-1], end=at)))
-        delta = workdays.worktime_at(clock.due_at) - workdays.worktime_at(at)
+        delta = workdays.worktime_at(clock.due_at) - workdays.worktime_at(max(at, clock._origin))
         return (Decimal(delta) / workdays.DAY_US).quantize(_QUANTUM)
 
     def status(self, at: dt.datetime) -> ClockStatus:

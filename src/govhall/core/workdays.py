@@ -248,7 +248,11 @@ def natural_due(start: dt.datetime, days: Decimal, extra_us: int = 0) -> dt.date
         return period_origin(start)
     raw = period_origin(start) + dt.timedelta(days=int(days), microseconds=extra_us)
     local = timezone.localtime(raw)
-    last = local.date() - dt.timedelta(days=1) if _since_midnight_us(local) == 0 else local.date()
+    if _since_midnight_us(local) != 0:
+        # Paused time can end the period inside a day: the period then ends at 24:00 of that day
+        # (民法典 Art. 203), which keeps the deadline monotone in the paused time.
+        raw = _midnight(local.date() + dt.timedelta(days=1))
+    last = timezone.localtime(raw).date() - dt.timedelta(days=1)
     if is_workday(last):
         return raw
     # 民法典 Art. 203: a period whose last day is a rest day ends on the next working day.
