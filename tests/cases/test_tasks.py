@@ -7,7 +7,7 @@ import time_machine
 
 from govhall.cases.services import case_submit
 from govhall.cases.states import CaseState
-from govhall.cases.tasks import deem_accepted_periodic
+from govhall.cases.tasks import cases_sweep_periodic
 from tests.cases import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +20,8 @@ def test_periodic_task_deems_overdue_cases_accepted():
     with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), tick=False):
         case = case_submit(**factories.submit_kwargs(the_item, clerk))
     with time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC), tick=False):
-        assert deem_accepted_periodic.call_local() == 0
+        assert cases_sweep_periodic.call_local() == {"deemed accepted": 0, "undertakings expired": 0}
     with time_machine.travel(dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC), tick=False):
-        assert deem_accepted_periodic.call_local() == 1
+        assert cases_sweep_periodic.call_local()["deemed accepted"] == 1
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED

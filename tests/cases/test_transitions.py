@@ -94,9 +94,12 @@ def test_withdraw_before_acceptance(received, zhang_san, item, clerk):
 
 
 def test_withdraw_after_acceptance_by_the_applicant(zhang_san, item, clerk):
-    from govhall.cases.services import case_submit
+    from govhall.cases.services import case_pre_review, case_submit
+    from tests.org import factories as org
 
     case = case_submit(**f.submit_kwargs(item, zhang_san, channel="online", applicant=zhang_san))
+    reviewer = org.staff(dept=item.department).user  # online filings pass the item's pre-review first
+    case = case_pre_review(case=case, passed=True, actor=reviewer)
     case = case_accept(case=case, actor=clerk)
     case = case_withdraw(case=case, actor=zhang_san)
     assert (case.state, case.report_status) == ("withdrawn", 14)

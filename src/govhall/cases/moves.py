@@ -31,7 +31,7 @@ def event(
 
 def locked(case: Case) -> Case:
     # Row lock, then the state is checked on the fresh row: two clerks at once → one wins.
-    return Case.objects.select_for_update().select_related("item").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("item").get(pk=case.pk)
 
 
 def move(
@@ -65,9 +65,19 @@ def move(
 
 
 def notify(case: Case, template: str, text: str) -> None:
+    """Queue an SMS to the applicant in the business transaction (sent after commit, once).
+
+    The dedupe key names this very move (the case's latest timeline row), so a second notice of
+    the same kind — a second pre-review return, a second special procedure — is sent too, while
+    a redelivered outbox row is still sent only once.
+    """
     mobile = (
         decrypt(case.applicant.mobile_cipher) if case.applicant_id and case.applicant.mobile_cipher else ""
     )
     if mobile:
         outbox.enqueue(kind="sms", topic=template, payload={"mobile": mobile, "text": text},
-                       dedupe_key=f"{template}:{case.number}")  # fmt: skip
+                       dedupe_key=f"{template}:{case.number}:{_latest_event_id(case)}")  # fmt: skip
+
+
+def _latest_event_id(case: Case) -> int:
+    return CaseEvent.objects.filter(case=case).order_by("-id").values_list("id", flat=True).first() or 0

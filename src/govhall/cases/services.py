@@ -1,25 +1,52 @@
-"""Every write of the cases context (STYLE.md 2–4). Intake decisions follow 行政许可法 Art. 32."""
+"""Every write of the cases context at intake (STYLE.md 2–4). Decisions follow 行政许可法 Art. 32;
+what happens after acceptance lives in ``cases.decisions``.
 
+Online filings pass a pre-review first: the case is received (``received_at``, status 1, kept for
+reporting) when the applicant submits, but the Art. 32 five-working-day acceptance window
+(``acceptance_deadline``) opens only when the item's reviewer passes it — before that the materials
+have not been confirmed as received by the department.
+"""
+
+import json
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from govhall.cases import clocks, processing
+from govhall.cases import clocks, decisions, permissions, processing
 from govhall.cases.errors import PreconditionMissing, SecondNotice
-from govhall.cases.models import ApplicantKind, Case, Channel, SupplementNotice
+from govhall.cases.models import (
+    AcceptanceMode,
+    ApplicantKind,
+    Case,
+    CaseDraft,
+    CaseFile,
+    Channel,
+    Notice,
+    SupplementNotice,
+    Undertaking,
+)
 from govhall.cases.moves import event, locked, move, notify, snapshot
+from govhall.cases.notices import notice_issue
+from govhall.cases.seals import chief_delegation
 from govhall.cases.states import REPORT_RECEIVED, Action, CaseState, next_state
-from govhall.catalog.models import ItemStatus
-from govhall.core import audit, serials
+from govhall.catalog.models import CaseKind, ItemStatus, LimitUnit
+from govhall.core import audit, serials, workdays
 from govhall.core.crypto import keyed_digest, sm3_hex
-from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
+from govhall.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from govhall.core.identity import check_ric, check_uscc
+from govhall.core.models.users import UserKind
 from govhall.org.access import require_role, staff_of
-from govhall.org.models import Role
+from govhall.org.models import Role, Site, SiteKind
 
-INTAKE_ROLES = (Role.CLERK, Role.CHIEF)
+INTAKE_ROLES = permissions.INTAKE_ROLES
+FORM_MAX_BYTES = 64 * 1024  # an online form's fields as JSON; materials are files, not form data
+BATCH_MAX = 50  # filings in one market-day batch
+BATCH_FIELDS = frozenset({"item", "site", "applicant_name", "applicant_id_number", "applicant_kind",
+                          "consent_recorded_at", "idempotency_key"})  # fmt: skip
 
 
 def _password_digest(number: str, password: str) -> str:
@@ -67,13 +94,17 @@ def _check_applicant(*, name: str, id_number: str, kind: str) -> str:
     return keyed_digest(result.normalized)
 
 
-def _check_item(item, id_digest: str) -> None:
+def _check_retained(item) -> None:
     if item.status != ItemStatus.RETAINED:
         raise ValidationFailed(
             _("事项“%(name)s”已不再办理。") % {"name": item.name},
             code="cases.item_not_retained",
             field="item",
         )
+
+
+def _check_item(item, id_digest: str) -> None:
+    _check_retained(item)
     required = item.preconditions.filter(status=ItemStatus.RETAINED, required_item__isnull=False)
     for pre in required.select_related("required_item"):
         done = Case.objects.filter(
@@ -94,16 +125,20 @@ def _replay(key: str, item) -> Case:
     return case
 
 
-@transaction.atomic(durable=True)
-def case_submit(
+def _intake_clock(item, channel: str, now) -> dict:
+    """Online filings of an item with a pre-review limit wait for the reviewer; the rest are received."""
+    if channel == Channel.ONLINE and item.pre_review_limit > 0:
+        due = workdays.due_instant(now, item.pre_review_limit, "workday")
+        return {"state": CaseState.PRE_REVIEW, "pre_review_due_at": due, "acceptance_deadline": None}
+    return {"state": CaseState.SUBMITTED, "acceptance_deadline": clocks.acceptance_deadline(now)}
+
+
+def _submit(
     *, item, site, channel: str, applicant_name: str, applicant_id_number: str,
     applicant_kind: str = ApplicantKind.PERSON, applicant=None, window=None, agent=None,
-    consent_recorded_at=None, idempotency_key: str | None = None, actor,
+    consent_recorded_at=None, idempotency_key: str | None = None, form_data: dict | None = None, actor,
 ) -> Case:  # fmt: skip
-    """Receive an application (status 1). A retried ``idempotency_key`` returns the first case.
-
-    The returned case carries ``query_password`` (6 digits) once, for the applicant's receipt.
-    """
+    """Receive an application inside the caller's transaction (see ``case_submit``)."""
     if idempotency_key and Case.objects.filter(idempotency_key=idempotency_key).exists():
         return _replay(idempotency_key, item)
     _check_submitter(channel=channel, actor=actor, applicant=applicant, agent=agent,
@@ -122,8 +157,8 @@ def case_submit(
                 site=site, window=window, channel=channel, applicant=applicant,
                 applicant_name=applicant_name.strip(), applicant_id_digest=digest, applicant_kind=applicant_kind,
                 agent=agent, consent_recorded_at=consent_recorded_at, idempotency_key=idempotency_key or None,
-                query_password_digest=_password_digest(number, password), state=CaseState.SUBMITTED,
-                report_status=REPORT_RECEIVED, received_at=now, acceptance_deadline=clocks.acceptance_deadline(now),
+                query_password_digest=_password_digest(number, password), report_status=REPORT_RECEIVED,
+                received_at=now, form_data=form_data or {}, **_intake_clock(item, channel, now),
             )  # fmt: skip
     except IntegrityError:
         if idempotency_key and Case.objects.filter(idempotency_key=idempotency_key).exists():
@@ -136,28 +171,308 @@ def case_submit(
     return case
 
 
-# --- transitions -------------------------------------------------------------------------------
+@transaction.atomic(durable=True)
+def case_submit(
+    *, item, site, channel: str, applicant_name: str, applicant_id_number: str,
+    applicant_kind: str = ApplicantKind.PERSON, applicant=None, window=None, agent=None,
+    consent_recorded_at=None, idempotency_key: str | None = None, form_data: dict | None = None, actor,
+) -> Case:  # fmt: skip
+    """Receive an application (status 1). A retried ``idempotency_key`` returns the first case.
 
-
-def _start_clocks(case: Case, at) -> None:
-    case.accepted_at = at
-    case.acceptance_deadline = None
+    Online filings of an item with a pre-review limit start in PRE_REVIEW. The returned case
+    carries ``query_password`` (6 digits) once, for the applicant's receipt.
+    """
+    return _submit(
+        item=item, site=site, channel=channel, applicant_name=applicant_name,
+        applicant_id_number=applicant_id_number, applicant_kind=applicant_kind, applicant=applicant,
+        window=window, agent=agent, consent_recorded_at=consent_recorded_at, idempotency_key=idempotency_key,
+        form_data=form_data, actor=actor,
+    )  # fmt: skip
 
 
 @transaction.atomic(durable=True)
-def case_accept(*, case: Case, actor, note: str = "") -> Case:
-    require_role(actor, *INTAKE_ROLES)
+def agency_batch_submit(*, filings: list[dict], actor) -> list[Case]:
+    """A market-day station's filings of one agent, all or nothing (one transaction).
+
+    Each filing holds ``item``, ``site``, the applicant's name, ID number and kind,
+    ``consent_recorded_at`` and optionally ``idempotency_key``; an error names the filing.
+    """
+    require_role(actor, Role.AGENT)
+    if not filings or len(filings) > BATCH_MAX:
+        raise ValidationFailed(
+            _("一次批量代办须包含1至%(m)d件申请。") % {"m": BATCH_MAX},
+            code="cases.batch_size",
+            field="filings",
+        )
+    cases = []
+    for index, filing in enumerate(filings):
+        try:
+            unknown = sorted(set(filing) - BATCH_FIELDS)
+            if unknown:
+                raise ValidationFailed(
+                    _("未知字段：%(f)s") % {"f": "、".join(unknown)}, code="cases.batch_field"
+                )
+            cases.append(_submit(**filing, channel=Channel.AGENCY, agent=actor, actor=actor))
+        except DomainError as error:
+            error.message = _("第%(n)d件：%(m)s") % {"n": index + 1, "m": error.message}
+            error.args = (error.message,)
+            error.extra["index"] = index
+            raise
+    return cases
+
+
+# --- online filing: drafts, pre-review, resubmission --------------------------------------------
+
+
+def _check_form(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("申请表内容格式无效。"), code="cases.form_data", field="data")
+    try:
+        size = len(json.dumps(data, ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("申请表内容格式无效。"), code="cases.form_data", field="data") from None
+    if size > FORM_MAX_BYTES:
+        raise ValidationFailed(_("申请表内容过长。"), code="cases.form_too_large", field="data")
+    return data
+
+
+def _own_draft(draft: CaseDraft, actor) -> CaseDraft:
+    draft = CaseDraft.objects.select_for_update().select_related("item").get(pk=draft.pk)
+    if actor is None or draft.applicant_id != actor.pk:
+        raise PermissionDenied(_("只能操作本人的申请草稿。"), code="cases.draft_forbidden")
+    return draft
+
+
+@transaction.atomic(durable=True)
+def draft_save(*, applicant, item, data: dict, draft: CaseDraft | None = None, actor) -> CaseDraft:
+    """Save an online application being filled in (no number, no clock yet)."""
+    if actor is None or applicant is None or actor.pk != applicant.pk:
+        raise PermissionDenied(_("网上申请只能由申请人本人填写。"), code="cases.not_applicant")
+    data = _check_form(data)
+    _check_retained(item)
+    if not item.online:
+        raise ValidationFailed(_("事项“%(n)s”不支持网上办理。") % {"n": item.name}, code="cases.not_online",
+                               field="item")  # fmt: skip
+    if draft is None:
+        draft = CaseDraft.objects.create(applicant=applicant, item=item, data=data)
+    else:
+        draft = _own_draft(draft, actor)
+        if draft.submitted_case_id:
+            raise Conflict(_("该草稿已提交，不能再修改。"), code="cases.draft_submitted")
+        if draft.item_id != item.pk:
+            raise ValidationFailed(_("草稿的申请事项不能更改。"), code="cases.draft_item", field="item")
+        draft.data = data
+        draft.save(update_fields=["data", "updated_at"])
+    # The field names only: the values are the applicant's personal data.
+    audit.record(
+        action="cases.draft_save", actor=actor, obj=draft, detail={"item": item.code, "fields": sorted(data)}
+    )
+    return draft
+
+
+def _online_site(item) -> Site:
+    """Where an online filing is received: a site with a window serving the item, else the centre."""
+    site = Site.objects.filter(windows__items=item, windows__active=True, active=True).order_by("pk").first()
+    site = site or Site.objects.filter(kind=SiteKind.CENTRE, active=True).order_by("pk").first()
+    if site is None:
+        raise ValidationFailed(_("没有受理该事项的服务场所。"), code="cases.site_unknown", field="site")
+    return site
+
+
+def _draft_identity(draft: CaseDraft) -> dict:
+    user = draft.applicant
+    if user.kind == UserKind.PERSON:
+        from govhall.core.personal import user_id_number
+
+        # A person files for themself: name and ID number come from the real-name account.
+        return {"applicant_name": user.real_name, "applicant_id_number": user_id_number(user),
+                "applicant_kind": ApplicantKind.PERSON}  # fmt: skip
+    data = draft.data
+    return {"applicant_name": str(data.get("applicant_name", "")),
+            "applicant_id_number": str(data.get("applicant_id_number", "")),
+            "applicant_kind": str(data.get("applicant_kind") or ApplicantKind.ENTERPRISE)}  # fmt: skip
+
+
+@transaction.atomic(durable=True)
+def draft_submit(*, draft: CaseDraft, idempotency_key: str | None = None, actor) -> Case:
+    """Turn the applicant's draft into an online case; the same key again returns the same case."""
+    draft = _own_draft(draft, actor)
+    if draft.submitted_case_id:
+        case = draft.submitted_case
+        if idempotency_key and case.idempotency_key == idempotency_key:
+            return case
+        raise Conflict(
+            _("该草稿已提交为办件%(n)s，不能再次提交。") % {"n": case.number}, code="cases.draft_submitted"
+        )
+    case = _submit(item=draft.item, site=_online_site(draft.item), channel=Channel.ONLINE, applicant=actor,
+                   idempotency_key=idempotency_key, form_data=draft.data, actor=actor,
+                   **_draft_identity(draft))  # fmt: skip
+    if case.applicant_id != actor.pk or CaseDraft.objects.filter(submitted_case=case).exists():
+        raise Conflict(_("该幂等键已用于另一申请。"), code="cases.idempotency_mismatch")
+    draft.submitted_case = case
+    draft.save(update_fields=["submitted_case", "updated_at"])
+    CaseFile.objects.filter(draft=draft, case__isnull=True).update(case=case)
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_pre_review(*, case: Case, passed: bool, reasons: str = "", actor) -> Case:
+    """The item's reviewer checks an online filing; a return names its reasons to the applicant."""
+    action = Action.PRE_REVIEW_PASS if passed else Action.PRE_REVIEW_RETURN
+    permissions.require(action, case=case, actor=actor)
+    reasons = (reasons or "").strip()
+    if not passed and not reasons:
+        raise ValidationFailed(_("预审退回必须说明理由。"), code="cases.reason_required", field="reasons")
     case = locked(case)
-    next_state(case.state, Action.ACCEPT)
-    case = move(case, action=Action.ACCEPT, actor=actor, note=note, clock_step=_start_clocks)
-    processing.steps_start(case=case, at=case.accepted_at, actor=actor)
+
+    def step(c, at):
+        c.pre_review_due_at = None
+        if passed:  # 行政许可法 Art. 32: the acceptance window opens when the materials are confirmed
+            c.acceptance_deadline = clocks.acceptance_deadline(at)
+
+    case = move(case, action=action, actor=actor, note=reasons, clock_step=step)
+    if passed:
+        notify(case, "case_pre_review_passed", _("您的网上申请%(n)s已通过预审。") % {"n": case.number})
+    else:
+        notify(case, "case_pre_review_returned",
+               _("您的网上申请%(n)s预审退回：%(r)s") % {"n": case.number, "r": reasons})  # fmt: skip
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_resubmit(*, case: Case, form_data: dict | None = None, actor) -> Case:
+    """The applicant sends a returned online filing back to pre-review (a new pre-review limit)."""
+    if actor is None or case.applicant_id != actor.pk:
+        raise PermissionDenied(_("只有申请人本人可以重新提交。"), code="cases.not_applicant")
+    data = _check_form(form_data) if form_data is not None else None
+    case = locked(case)
+
+    def step(c, at):
+        c.pre_review_due_at = workdays.due_instant(at, c.item.pre_review_limit, "workday")
+        if data is not None:
+            c.form_data = data
+
+    return move(case, action=Action.RESUBMIT, actor=actor, clock_step=step)
+
+
+# --- acceptance (Art. 32) ------------------------------------------------------------------------
+
+
+def _accept(case: Case, *, action: str, actor, note: str = "", mode: str = AcceptanceMode.NORMAL, data=None):
+    """Accept a locked case: clocks start, the notice is issued, the engine starts the steps.
+
+    Instant items start no steps: the clerk or chief decides them on the spot.
+    """
+
+    def start(c, at):
+        c.accepted_at, c.acceptance_deadline, c.acceptance_mode = at, None, mode
+
+    case = move(case, action=action, actor=actor, note=note, clock_step=start)
+    notice_issue(case=case, kind=Notice.Kind.ACCEPTANCE, actor=actor, at=case.accepted_at,
+                 data={"acceptance_mode": mode, **(data or {})})  # fmt: skip
+    if case.item.case_kind != CaseKind.INSTANT:
+        processing.steps_start(case=case, at=case.accepted_at, actor=actor)
     notify(case, "case_accepted", _("您的办件%(n)s已受理。") % {"n": case.number})
     return case
 
 
 @transaction.atomic(durable=True)
+def case_accept(*, case: Case, actor, note: str = "") -> Case:
+    permissions.require(Action.ACCEPT, case=case, actor=actor)
+    case = locked(case)
+    next_state(case.state, Action.ACCEPT)
+    return _accept(case, action=Action.ACCEPT, actor=actor, note=note)
+
+
+def _dishonest(case: Case) -> bool:
+    """Hook: ``settings.GOVHALL_DISHONESTY_CHECK`` names a callable(applicant_id_digest) -> bool
+    (a credit-list lookup lives outside this context); none configured → nobody is listed."""
+    path = getattr(settings, "GOVHALL_DISHONESTY_CHECK", "")
+    return bool(path) and bool(import_string(path)(case.applicant_id_digest))
+
+
+def _owed(case: Case, owed) -> list[str]:
+    names = list(dict.fromkeys(str(m).strip() for m in (owed or []) if str(m).strip()))
+    if not names:
+        raise ValidationFailed(_("容缺受理须列明欠交的材料。"), code="cases.owed_required", field="owed")
+    materials = case.item_version.snapshot.get("materials", [])
+    main = [n for n in names if any(m["name"] == n and m.get("is_main", True) for m in materials)]
+    if main:
+        raise ValidationFailed(
+            _("容缺受理须主要材料齐全，“%(m)s”是主要材料，不能容缺。") % {"m": "、".join(main)},
+            code="cases.main_material_owed",
+            field="owed",
+        )
+    return names
+
+
+def _tolerant_deadline(case: Case, deadline_workdays, at):
+    limit, unit = decisions.version_limit(case, "promised_limit")
+    try:
+        amount = workdays.to_amount(deadline_workdays)
+    except ValidationFailed:
+        amount = None
+    promised_due = workdays.due_instant(at, limit, unit)
+    deadline = workdays.due_instant(at, amount, "workday") if amount and amount > 0 else None
+    if deadline is None or deadline > promised_due:
+        raise ValidationFailed(
+            _("补齐期限须为大于0、不超过承诺时限（%(l)s%(u)s）的工作日数。")
+            % {"l": format(limit.normalize(), "f"), "u": LimitUnit(unit).label},
+            code="cases.undertaking_deadline",
+            field="deadline_workdays",
+        )
+    return amount, deadline
+
+
+def _undertaking_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("须有申请人签署的承诺内容。"), code="cases.undertaking_required",
+                               field="undertaking_text")  # fmt: skip
+    return text
+
+
+@transaction.atomic(durable=True)
+def case_accept_tolerant(
+    *, case: Case, owed: list[str], undertaking_text: str, deadline_workdays, actor
+) -> Case:
+    """容缺受理: main materials complete, minor ones owed under a signed undertaking by a deadline
+    no later than the promised limit; missing it ends the case (``decisions.cases_expire_undertakings``)."""
+    permissions.require(Action.ACCEPT_TOLERANT, case=case, actor=actor)
+    if not case.item.tolerant:
+        raise ValidationFailed(_("该事项不实行容缺受理。"), code="cases.not_tolerant")
+    names = _owed(case, owed)
+    text = _undertaking_text(undertaking_text)
+    case = locked(case)
+    next_state(case.state, Action.ACCEPT_TOLERANT)
+    if _dishonest(case):
+        raise PermissionDenied(_("申请人列入失信名单，不适用容缺受理。"), code="cases.dishonest")
+    at = timezone.now()
+    amount, deadline = _tolerant_deadline(case, deadline_workdays, at)
+    Undertaking.objects.create(case=case, kind=AcceptanceMode.TOLERANT, owed=names, text=text, signed_at=at,
+                               deadline=deadline)  # fmt: skip
+    return _accept(case, action=Action.ACCEPT_TOLERANT, actor=actor, note="、".join(names),
+                   mode=AcceptanceMode.TOLERANT, data={"owed": names, "undertaking_deadline": deadline.isoformat(),
+                                                       "undertaking_workdays": str(amount)})  # fmt: skip
+
+
+@transaction.atomic(durable=True)
+def case_accept_commitment(*, case: Case, undertaking_text: str, actor) -> Case:
+    """告知承诺: a signed commitment replaces a proof; ``decisions.commitment_verify`` checks it later."""
+    permissions.require(Action.ACCEPT_COMMITMENT, case=case, actor=actor)
+    if not case.item.commitment:
+        raise ValidationFailed(_("该事项不实行告知承诺制。"), code="cases.not_commitment")
+    text = _undertaking_text(undertaking_text)
+    case = locked(case)
+    next_state(case.state, Action.ACCEPT_COMMITMENT)
+    Undertaking.objects.create(case=case, kind=AcceptanceMode.COMMITMENT, text=text, signed_at=timezone.now())
+    return _accept(case, action=Action.ACCEPT_COMMITMENT, actor=actor, mode=AcceptanceMode.COMMITMENT,
+                   data={"commitment": text})  # fmt: skip
+
+
+@transaction.atomic(durable=True)
 def case_refuse(*, case: Case, reason: str, actor) -> Case:
-    require_role(actor, *INTAKE_ROLES)
+    permissions.require(Action.REFUSE, case=case, actor=actor)
     if not (reason or "").strip():
         raise ValidationFailed(_("不予受理必须说明理由。"), code="cases.reason_required", field="reason")
     case = locked(case)
@@ -166,6 +481,7 @@ def case_refuse(*, case: Case, reason: str, actor) -> Case:
         c.acceptance_deadline = None
 
     case = move(case, action=Action.REFUSE, actor=actor, note=reason.strip(), clock_step=stop)
+    notice_issue(case=case, kind=Notice.Kind.REFUSAL, actor=actor, data={"reason": reason.strip()})
     notify(case, "case_refused", _("您的办件%(n)s不予受理：%(r)s") % {"n": case.number, "r": reason.strip()})
     return case
 
@@ -182,7 +498,7 @@ def _clean_materials(materials) -> list[str]:
 @transaction.atomic(durable=True)
 def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
     """The one-time notice (行政许可法 Art. 32(4)); after acceptance it also pauses the clocks."""
-    require_role(actor, *INTAKE_ROLES)
+    permissions.require(Action.REQUEST_SUPPLEMENT, case=case, actor=actor)
     names = _clean_materials(materials)
     case = locked(case)
     next_state(case.state, Action.REQUEST_SUPPLEMENT)
@@ -198,6 +514,7 @@ def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
     case = move(case, action=Action.REQUEST_SUPPLEMENT, actor=actor, note="、".join(names), clock_step=step)
     SupplementNotice.objects.create(case=case, items=names, issued_at=timezone.now(),
                                     by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+    notice_issue(case=case, kind=Notice.Kind.SUPPLEMENT, actor=actor, data={"materials": names})
     notify(
         case,
         "case_supplement",
@@ -208,7 +525,7 @@ def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
 
 @transaction.atomic(durable=True)
 def case_supplement_received(*, case: Case, actor, note: str = "") -> Case:
-    require_role(actor, *INTAKE_ROLES)
+    permissions.require(Action.SUPPLEMENT_RECEIVED, case=case, actor=actor)
     case = locked(case)
 
     def step(c, at):
@@ -220,9 +537,7 @@ def case_supplement_received(*, case: Case, actor, note: str = "") -> Case:
 
 
 def _may_withdraw(case: Case, actor) -> None:
-    if actor is not None and case.applicant_id is not None and actor.pk == case.applicant_id:
-        return
-    if actor is not None and case.agent_id is not None and actor.pk == case.agent_id:
+    if permissions.is_party(case, actor):
         return
     if staff_of(actor) is None or staff_of(actor).role not in INTAKE_ROLES:
         raise PermissionDenied(_("只有申请人、代办员或窗口人员可以撤回办件。"), code="cases.forbidden")
@@ -230,20 +545,73 @@ def _may_withdraw(case: Case, actor) -> None:
 
 @transaction.atomic(durable=True)
 def case_withdraw(*, case: Case, actor, reason: str = "") -> Case:
+    """Withdrawal by the applicant before conclusion; after acceptance the clocks stop and the
+    steps and tasks still open are cancelled."""
     case = locked(case)
     _may_withdraw(case, actor)
 
     def stop(c, at):
-        c.acceptance_deadline = None
-        clocks.resume(c, at=at)  # a withdrawal closes an open pause so the ledger stays whole
+        c.pre_review_due_at = None
+        if c.accepted_at is None:
+            c.acceptance_deadline = None
+            clocks.resume(c, at=at)
+        else:
+            decisions.end_case(c, at=at, actor=actor)
 
     return move(case, action=Action.WITHDRAW, actor=actor, note=(reason or "").strip(), clock_step=stop)
+
+
+# --- instant items (即办件) ----------------------------------------------------------------------
+
+
+def _check_instant(*, item, site, window, actor) -> None:
+    if item.case_kind != CaseKind.INSTANT:
+        raise ValidationFailed(_("“%(n)s”是承诺件，不能即时办结。") % {"n": item.name}, code="cases.not_instant",
+                               field="item")  # fmt: skip
+    staff = permissions.require(Action.ACCEPT, actor=actor, item=item, site=site)
+    if not permissions.covers(actor, item=item, site=site):
+        raise PermissionDenied(_("该事项不在您的办理范围内。"), code="cases.out_of_scope")
+    if staff is not None and staff.role == Role.CHIEF:
+        chief_delegation(actor=actor, department=item.department, power="decide")
+        chief_delegation(actor=actor, department=item.department, power="seal")
+    if window is not None and window.site_id != site.pk:
+        raise ValidationFailed(_("窗口不属于该服务场所。"), code="cases.window_site", field="window")
+
+
+@transaction.atomic(durable=True)
+def case_handle_instant(
+    *, item, site, window=None, applicant_name: str, applicant_id_number: str,
+    applicant_kind: str = ApplicantKind.PERSON, result_code: int, reason: str = "", certificate_no: str = "",
+    certificate_valid_until=None, idempotency_key: str | None = None, actor,
+) -> Case:  # fmt: skip
+    """即办件: received, accepted and concluded in one sitting by a clerk, or by a chief under a
+    "decide" delegation for the item's department (result 0 with a certificate, or 1 with a reason)."""
+    _check_instant(item=item, site=site, window=window, actor=actor)
+    if str(result_code) not in ("0", "1"):
+        raise ValidationFailed(_("即办件的办结结果只能是出证办结或不予许可。"), code="cases.result_code",
+                               field="result_code")  # fmt: skip
+    result = decisions.check_result(result_code=result_code, reason=reason, certificate_no=certificate_no,
+                                    certificate_valid_until=certificate_valid_until)  # fmt: skip
+    case = _submit(item=item, site=site, window=window, channel=Channel.WINDOW, applicant_name=applicant_name,
+                   applicant_id_number=applicant_id_number, applicant_kind=applicant_kind,
+                   idempotency_key=idempotency_key, actor=actor)  # fmt: skip
+    if getattr(case, "query_password", None) is None:
+        return case  # a replayed key: handled already
+    password = case.query_password
+    case = _accept(locked(case), action=Action.ACCEPT, actor=actor)
+    case = decisions.conclude_locked(case, result=result, actor=actor)
+    case.query_password = password
+    return case
+
+
+# --- sweeps --------------------------------------------------------------------------------------
 
 
 @transaction.atomic(durable=True)
 def cases_deem_accepted(*, now=None) -> int:
     """行政许可法 Art. 32: every case still received past its acceptance deadline is accepted
-    from its receipt. One indexed query finds them; each is locked, moved and audited (actor None)."""
+    from its receipt. One indexed query finds them; each is locked, moved and audited (actor None);
+    the acceptance notice is issued and the engine starts the steps."""
     now = now or timezone.now()
     due = (
         Case.objects.select_for_update()
@@ -259,5 +627,17 @@ def cases_deem_accepted(*, now=None) -> int:
 
         move(case, action=Action.DEEM_ACCEPT, actor=None, at=now, note=_("逾期未作处理，视为自收件之日起受理"),
               clock_step=start)  # fmt: skip
+        notice_issue(case=case, kind=Notice.Kind.ACCEPTANCE, actor=None, at=now,
+                     data={"acceptance_mode": case.acceptance_mode, "deemed": True})  # fmt: skip
+        if case.item.case_kind != CaseKind.INSTANT:
+            processing.steps_start(case=case, at=now, actor=None)
         count += 1
     return count
+
+
+def cases_sweep(*, now=None) -> dict[str, int]:
+    """What ``govhall cases_sweep`` and the huey periodic task run: each sweep in its own transaction."""
+    return {
+        "deemed accepted": cases_deem_accepted(now=now),
+        "undertakings expired": decisions.cases_expire_undertakings(now=now),
+    }
