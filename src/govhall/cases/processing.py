@@ -1,6 +1,504 @@
-"""The processing engine: steps from the item's flow, countersign modes and step operations."""
+"""The processing engine: a case's steps from its flow, countersigning, and the decision.
+
+Terms
+-----
+- A *processing step* is a step of ``case.item_version.snapshot["flow"]`` other than an intake
+  step 1 with role clerk (受理 / 受理办结 is the acceptance itself). The flow is read from the
+  version the case was filed under, so changing the item's flow later never touches a running case.
+- A *round* (CaseStep) is one activation of a flow step. Passing, returning (退回) and withdrawing
+  (撤回) start a new round; history stays. At most one round of a case is ACTIVE and it is always
+  the newest, so the next round number is the active round's plus one (no look at history).
+- A *seat* is one share of a step, numbered by ``StepTask.seq``: one per countersign department
+  (in the snapshot's order of department codes), or a single seat 0 for the step's department (the
+  item's department when the step names none). A seat holds its main task (assignee NULL: any
+  active staff of the department whose role is the step's role may work it; the first to open
+  or work it claims it), the task that replaced it on a transfer (relation "transfer"), signers added to it
+  (add_before / add_after) and, in a rebuilt round, votes carried over (relation "carried"). A
+  delegate's task (relation "delegate") is an opinion for the seat's holder, never a vote.
+
+Seat status, cancelled and transferred tasks ignored: nothing left → removed (减签); any done
+"reject" → rejected; any task still open (waiting, pending, delegated) → open; else approved.
+So every signer of a seat must approve, the added ones included (加签 adds approvers).
+
+Step completion by mode, over the n live seats (a approved, r rejected, o open):
+- none, all (会签): passes when a == n; rejected at the first reject;
+- any (或签): passes at the first approval; rejected when every seat rejected;
+- ratio: passes as soon as a ≥ pass_ratio × n; rejected as soon as a + o < pass_ratio × n;
+- sequential (依次会签): one seat open at a time in seq order (the others waiting); passes when
+  all approved; a reject stops it (rejected).
+A rejected seat of an any/ratio step has its open tasks cancelled at once; an ending step cancels
+all its open tasks. An open inspection task (现场踏勘) holds a step that would pass until its
+report is in; it never holds a rejection. A round is never settled when it is created: it waits
+for its pending tasks.
+
+Outcome: a rejected step — at any step, final or not — decides the case "reject" (不予许可). A
+step's refusal is the department's refusal; a holder who wants earlier work redone returns the
+case (退回) instead of rejecting it. A passed step starts the next processing step's round; the
+final step passing decides "approve". Deciding moves the case (Action.DECIDE) and sets decision,
+decided_at and, for approval, delivery_due_at = 10 working days later (行政许可法 Art. 44). A flow
+without processing steps is decided "approve" at acceptance.
+
+Chief deciding steps (role chief): every signature in them (a delegate's opinion aside) needs the
+actor's "decide" delegation for the item's department in force today, checked before anything is
+written; the signature that decides the case records the seal use on the decision document
+(seals.seal_record, which needs the chief's "seal" power as well).
+
+Every operation locks the case row first, then the task row, refuses unless the case is ACCEPTED
+and the task's step ACTIVE (Conflict ``cases.step_not_active``), writes one CaseEvent
+``step_<op>`` and one audit record; a round started as a consequence adds a ``step_start`` event.
+Costs are flat as history grows: an operation reads its case, its task and the tasks of one round.
+The operations beyond opening and completing live in ``step_ops``; ``STEP_ACTIONS`` and those
+operations can be imported from here as well. ``steps_cancel`` closes the active round when a
+case ends before its decision (withdrawn, concluded early, revoked).
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govhall.cases import clocks, moves, seals
+from govhall.cases.models import Case, CaseStep, Decision, StepTask
+from govhall.cases.selectors import tasks_for as tasks_for  # noqa: F401 - the workbench's selector
+from govhall.cases.states import Action, CaseState, StepState, TaskState
+from govhall.catalog.models import CountersignMode
+from govhall.core import audit, workdays
+from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
+from govhall.org.access import staff_of
+from govhall.org.models import Department, Role
+
+APPROVE, REJECT, OPEN = "approve", "reject", "open"
+OPINIONS = (APPROVE, REJECT)
+OPEN_TASK_STATES = (TaskState.WAITING, TaskState.PENDING, TaskState.DELEGATED)
+SEAT_RELATIONS = ("", "transfer")  # a seat's main task, or the one that replaced it on a transfer
+ADDED_RELATIONS = ("add_before", "add_after")
+DELEGATE = "delegate"
+CARRIED = "carried"
+DELIVERY_WORKDAYS = Decimal("10")  # 行政许可法 Art. 44: certificate within 10 working days
+DECISION_DOCUMENTS = {Decision.APPROVE: "准予行政许可决定书", Decision.REJECT: "不予行政许可决定书"}
 
 
-def steps_start(*, case, at, actor):
-    """Activate the first processing step of an accepted case (called inside the acceptance transaction)."""
-    return None
+# --- the flow ------------------------------------------------------------------------------------
+
+
+def processing_flow(case: Case) -> list[dict]:
+    """The case's processing steps, in order, from the snapshot it was filed under."""
+    flow = sorted(case.item_version.snapshot.get("flow") or [], key=lambda s: int(s["order"]))
+    if flow and int(flow[0]["order"]) == 1 and flow[0].get("role") == Role.CLERK:
+        flow = flow[1:]  # the intake step: done by acceptance
+    return flow
+
+
+def flow_step(case: Case, order: int) -> dict | None:
+    return next((s for s in processing_flow(case) if int(s["order"]) == order), None)
+
+
+def _next_flow_step(case: Case, order: int) -> dict | None:
+    return next((s for s in processing_flow(case) if int(s["order"]) > order), None)
+
+
+def seat_codes(spec: dict) -> list[str]:
+    """The countersign department codes of a flow step (seat order), [] for a one-seat step."""
+    if (spec.get("countersign_mode") or CountersignMode.NONE) == CountersignMode.NONE:
+        return []
+    return list(spec.get("countersign_departments") or [])
+
+
+def _resolve(case: Case, spec: dict) -> tuple[int, list[int]]:
+    """(step department id, seat department ids) of a flow step: one query."""
+    own, seats = spec.get("department"), seat_codes(spec)
+    codes = {c for c in [own, *seats] if c}
+    ids = dict(Department.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    missing = sorted(codes - ids.keys())
+    if missing:
+        raise ValidationFailed(
+            _("办理流程中的部门“%(c)s”不存在，请先修正事项流程。") % {"c": "、".join(missing)},
+            code="cases.flow_department_missing",
+        )
+    step_department = ids[own] if own else case.item.department_id
+    return step_department, [ids[c] for c in seats] or [step_department]
+
+
+# --- guards ---------------------------------------------------------------------------------------
+
+
+def _not_active(state: str) -> Conflict:
+    return Conflict(
+        _("办件或环节当前不在办理中（%(s)s），不能办理环节操作。") % {"s": state},
+        code="cases.step_not_active",
+        state=state,
+    )
+
+
+def lock_case(case_id: int, *, require_accepted: bool = True) -> Case:
+    case = moves.locked(Case(pk=case_id))
+    if require_accepted and case.state != CaseState.ACCEPTED:
+        raise _not_active(CaseState(case.state).label)
+    return case
+
+
+def lock_task(task: StepTask) -> tuple[Case, StepTask]:
+    """Lock the case row, then the task row (that order, always); the task's step must be active."""
+    case = lock_case(task.case_id)
+    task = StepTask.objects.select_for_update(of=("self",)).select_related("step").get(pk=task.pk)
+    if task.step.state != StepState.ACTIVE:
+        raise _not_active(StepState(task.step.state).label)
+    return case, task
+
+
+def require_state(task: StepTask, *states: str) -> None:
+    if task.state not in states:
+        raise Conflict(
+            _("该任务当前为“%(s)s”，不能办理此操作。") % {"s": TaskState(task.state).label},
+            code="cases.task_not_pending",
+            state=task.state,
+        )
+
+
+def may_work(task: StepTask, user, role: str) -> bool:
+    """The task's assignee, or (assignee NULL) active staff of its department with the step's role."""
+    staff = staff_of(user)
+    if staff is None:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk
+    return staff.department_id == task.department_id and staff.role == role
+
+
+def require_holder(task: StepTask, actor) -> None:
+    if not may_work(task, actor, task.step.role):
+        raise PermissionDenied(_("这不是您的待办任务。"), code="cases.not_your_task")
+
+
+def clean_reason(reason, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("请填写理由。"), code="cases.reason_required", field=field)
+    return reason
+
+
+def record(case: Case, op: str, *, actor, at, note: str = "", step=None, task=None, detail=None) -> None:
+    """The timeline row and the audit event of one step operation."""
+    moves.event(case, action=f"step_{op}", actor=actor, at=at, from_state=case.state, note=note,
+                step=step, task=task)  # fmt: skip
+    data = {"step": getattr(step, "pk", None), "task": getattr(task, "pk", None), **(detail or {})}
+    audit.record(
+        action=f"cases.step_{op}", actor=actor, obj=case, detail=data | ({"note": note} if note else {})
+    )
+
+
+# --- rounds ---------------------------------------------------------------------------------------
+
+
+def _new_step(case: Case, spec: dict, *, round_no: int, at, department_id: int) -> CaseStep:
+    ratio = spec.get("pass_ratio")
+    step = CaseStep(
+        case=case, round=round_no, flow_order=int(spec["order"]), name=spec["name"], role=spec["role"],
+        department_id=department_id, mode=spec.get("countersign_mode") or CountersignMode.NONE,
+        pass_ratio=Decimal(str(ratio)) if ratio not in (None, "") else None,
+        limit=Decimal(str(spec.get("limit") or 0)), limit_unit=spec.get("limit_unit") or "workday",
+        started_at=at,
+    )  # fmt: skip
+    clock = clocks.step_clock(case, step)
+    step.due_at, step.warn_at = clock.due_at, clock.warn_at
+    step.save(force_insert=True)
+    return step
+
+
+def _carried(step: CaseStep, previous: CaseStep, skip_seq: int, at) -> dict[int, list[StepTask]]:
+    """The done votes of ``previous`` (other seats than ``skip_seq``) copied into ``step``."""
+    votes: dict[int, list[StepTask]] = {}
+    done = StepTask.objects.filter(step=previous, kind=StepTask.Kind.SIGN, state=TaskState.DONE)
+    for t in done.exclude(relation=DELEGATE).exclude(seq=skip_seq):
+        votes.setdefault(t.seq, []).append(
+            StepTask(
+                step=step,
+                case_id=step.case_id,
+                seq=t.seq,
+                department_id=t.department_id,
+                assignee_id=t.assignee_id or t.done_by_id,
+                parent=t,
+                relation=CARRIED,
+                state=TaskState.DONE,
+                opinion=t.opinion,
+                comment=t.comment,
+                opened_at=t.opened_at,
+                done_at=t.done_at,
+                done_by_id=t.done_by_id,
+                created_at=at,
+            )
+        )
+    return votes
+
+
+def start_round(
+    case: Case, spec: dict, *, round_no: int, at, actor, redo_seq: int | None = None, redo_assignee=None,
+    previous: CaseStep | None = None,
+) -> CaseStep:  # fmt: skip
+    """Open a round of flow step ``spec``: one task per seat, due/warn from the step's clock.
+
+    With ``previous`` (a branch return or a withdrawal) the done votes of its other seats carry
+    over and only seat ``redo_seq`` (and seats without a done vote) are worked again.
+    """
+    department_id, seat_departments = _resolve(case, spec)
+    step = _new_step(case, spec, round_no=round_no, at=at, department_id=department_id)
+    carried = _carried(step, previous, redo_seq, at) if previous is not None else {}
+    fresh = [seq for seq in range(len(seat_departments)) if seq not in carried]
+    sequential = step.mode == CountersignMode.SEQUENTIAL
+    tasks = [t for seq in sorted(carried) for t in carried[seq]]
+    for seq in fresh:
+        waiting = sequential and seq != fresh[0]
+        tasks.append(
+            StepTask(
+                step=step,
+                case=case,
+                seq=seq,
+                department_id=seat_departments[seq],
+                assignee=redo_assignee if seq == redo_seq else None,
+                state=TaskState.WAITING if waiting else TaskState.PENDING,
+                created_at=at,
+            )
+        )
+    StepTask.objects.bulk_create(tasks)
+    moves.event(case, action="step_start", actor=actor, at=at, from_state=case.state, step=step,
+                note=_("%(name)s（第%(n)s轮）") % {"name": step.name, "n": round_no})  # fmt: skip
+    return step
+
+
+def end_step(step: CaseStep, state: str, at, outcome: str = "", *, cancel: bool = True) -> None:
+    """Close a round (passed, rejected, returned, withdrawn, cancelled) and cancel its open tasks
+    (``cancel=False``: the caller knows none is open)."""
+    step.state, step.outcome, step.finished_at = state, outcome, at
+    step.save(update_fields=["state", "outcome", "finished_at"])
+    if cancel:
+        StepTask.objects.filter(step=step, state__in=OPEN_TASK_STATES).update(state=TaskState.CANCELLED)
+
+
+def steps_start(*, case: Case, at, actor) -> CaseStep | None:
+    """Activate round 1 of the first processing step (inside the acceptance transaction).
+
+    A flow without processing steps decides the case "approve" at once and returns None.
+    """
+    flow = processing_flow(case)
+    if not flow:
+        decide(case, Decision.APPROVE, at=at, actor=actor, note=_("无审批环节，受理即作出准予决定"))
+        return None
+    return start_round(case, flow[0], round_no=1, at=at, actor=actor)
+
+
+def steps_cancel(*, case: Case, at) -> int:
+    """Close the case's active round (the case ended early: withdrawn, revoked, concluded …).
+
+    Not atomic: call it inside the service's transaction, holding the case's row lock.
+    """
+    count = 0
+    for step in CaseStep.objects.filter(case=case, state=StepState.ACTIVE):
+        end_step(step, StepState.CANCELLED, at)
+        count += 1
+    return count
+
+
+def active_step(case: Case) -> CaseStep:
+    step = CaseStep.objects.filter(case=case, state=StepState.ACTIVE).order_by("-round").first()
+    if step is None:
+        raise _not_active(CaseState(case.state).label)
+    return step
+
+
+# --- settling a round ----------------------------------------------------------------------------
+
+
+def seat_states(tasks) -> dict[int, str]:
+    """seq → approve / reject / open for the live seats (module docstring: seat status)."""
+    seats: dict[int, str] = {}
+    for t in tasks:
+        if t.kind != StepTask.Kind.SIGN or t.relation == DELEGATE:
+            continue
+        if t.state in (TaskState.CANCELLED, TaskState.TRANSFERRED) or seats.get(t.seq) == REJECT:
+            continue
+        if t.state == TaskState.DONE and t.opinion == REJECT:
+            seats[t.seq] = REJECT
+        elif t.state in OPEN_TASK_STATES:
+            seats[t.seq] = OPEN
+        else:
+            seats.setdefault(t.seq, APPROVE)
+    return seats
+
+
+def verdict(step: CaseStep, seats: dict[int, str]) -> str | None:
+    """approve / reject once the step's mode decides, else None."""
+    n = len(seats)
+    if n == 0:
+        return None
+    a = sum(1 for v in seats.values() if v == APPROVE)
+    r = sum(1 for v in seats.values() if v == REJECT)
+    if step.mode == CountersignMode.ANY:
+        return APPROVE if a >= 1 else (REJECT if r == n else None)
+    if step.mode == CountersignMode.RATIO:
+        need = (step.pass_ratio or Decimal(1)) * n
+        return APPROVE if a >= need else (REJECT if n - r < need else None)
+    return REJECT if r else (APPROVE if a == n else None)  # none, all, sequential
+
+
+def _ready(tasks, closed: set[int]) -> set[int]:
+    """Waiting tasks whose turn has come: signers added after an approved task, and an adder whose
+    signers added before are all done (or removed). ``closed``: tasks being cancelled now."""
+    by_pk = {t.pk: t for t in tasks}
+    before: dict[int, list[StepTask]] = {}
+    for t in tasks:
+        if t.relation == "add_before":
+            before.setdefault(t.parent_id, []).append(t)
+    ready = set()
+    for t in tasks:
+        if t.state != TaskState.WAITING or t.pk in closed:
+            continue
+        parent = by_pk.get(t.parent_id)
+        if (
+            t.relation == "add_after"
+            and parent
+            and parent.state == TaskState.DONE
+            and parent.opinion == APPROVE
+        ):
+            ready.add(t.pk)
+        elif t.pk in before and not any(c.state in OPEN_TASK_STATES for c in before[t.pk]):
+            ready.add(t.pk)
+    return ready
+
+
+def _next_in_sequence(seats: dict[int, str], tasks, ready: set[int]) -> set[int]:
+    """Sequential mode: the first open seat's waiting tasks when nothing of it is workable yet."""
+    open_seats = sorted(seq for seq, v in seats.items() if v == OPEN)
+    if not open_seats:
+        return set()
+    seat = [t for t in tasks if t.seq == open_seats[0] and t.kind == StepTask.Kind.SIGN]
+    if any(t.state in (TaskState.PENDING, TaskState.DELEGATED) or t.pk in ready for t in seat):
+        return set()
+    return {t.pk for t in seat if t.state == TaskState.WAITING and t.relation in SEAT_RELATIONS}
+
+
+def _tidy(step: CaseStep, seats: dict[int, str], tasks) -> None:
+    """An undecided round: cancel rejected seats' open tasks, open the tasks whose turn has come."""
+    rejected = {seq for seq, v in seats.items() if v == REJECT}
+    sign = [t for t in tasks if t.kind == StepTask.Kind.SIGN]
+    stale = {t.pk for t in sign if t.seq in rejected and t.state in OPEN_TASK_STATES}
+    ready = _ready(tasks, stale)
+    if step.mode == CountersignMode.SEQUENTIAL:
+        ready |= _next_in_sequence(seats, tasks, ready)
+    if stale:
+        StepTask.objects.filter(pk__in=stale).update(state=TaskState.CANCELLED)
+    if ready:
+        StepTask.objects.filter(pk__in=ready).update(state=TaskState.PENDING)
+
+
+def settle(case: Case, step: CaseStep, *, at, actor, task=None) -> str | None:
+    """Re-evaluate a round after a change; pass or reject it and move the case on if decided."""
+    tasks = list(StepTask.objects.filter(step=step))
+    seats = seat_states(tasks)
+    result = verdict(step, seats)
+    inspecting = any(t.kind == StepTask.Kind.INSPECT and t.state in OPEN_TASK_STATES for t in tasks)
+    if result is None or (result == APPROVE and inspecting):
+        _tidy(step, seats, tasks)
+        return None
+    still_open = any(t.state in OPEN_TASK_STATES for t in tasks)
+    end_step(step, StepState.PASSED if result == APPROVE else StepState.REJECTED, at, outcome=result,
+             cancel=still_open)  # fmt: skip
+    following = _next_flow_step(case, step.flow_order) if result == APPROVE else None
+    if following is not None:
+        start_round(case, following, round_no=step.round + 1, at=at, actor=actor)
+    else:
+        decide(case, Decision.APPROVE if result == APPROVE else Decision.REJECT, at=at, actor=actor,
+               step=step, task=task)  # fmt: skip
+    return result
+
+
+def decide(case: Case, decision: str, *, at, actor, step=None, task=None, note: str = "") -> Case:
+    def set_decision(c, when):
+        c.decision, c.decided_at = decision, when
+        if decision == Decision.APPROVE:  # 行政许可法 Art. 44
+            c.delivery_due_at = workdays.due_instant(when, DELIVERY_WORKDAYS, "workday")
+
+    return moves.move(case, action=Action.DECIDE, actor=actor, at=at, clock_step=set_decision,
+                      note=note or str(Decision(decision).label), step=step, task=task)  # fmt: skip
+
+
+# --- opening and completing -----------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def task_open(*, task: StepTask, actor) -> StepTask:
+    """The holder opens a pending task ("touched": the previous step can no longer be withdrawn).
+
+    A department task (assignee NULL) is claimed by whoever opens it first.
+    """
+    case, task = lock_task(task)
+    require_state(task, TaskState.PENDING)
+    require_holder(task, actor)
+    if task.opened_at is not None and task.assignee_id == actor.pk:
+        return task
+    at = timezone.now()
+    task.opened_at = task.opened_at or at
+    task.assignee_id = task.assignee_id or actor.pk
+    task.save(update_fields=["opened_at", "assignee"])
+    record(case, "open", actor=actor, at=at, step=task.step, task=task)
+    return task
+
+
+def _chief_delegation(case: Case, task: StepTask, actor, at):
+    """A chief step's signature rests on the actor's "decide" delegation (not a delegate's opinion)."""
+    if task.step.role != Role.CHIEF or task.relation == DELEGATE:
+        return None
+    return seals.chief_delegation(actor=actor, department=case.item.department, power="decide", at=at)
+
+
+def _delegate_back(task: StepTask, actor) -> None:
+    """A delegate's opinion goes back to the owner, whose task is pending again."""
+    parent = StepTask.objects.get(pk=task.parent_id)
+    name = getattr(staff_of(actor), "name", "") or actor.get_username()
+    line = _("委派意见（%(who)s）：%(op)s。%(c)s") % {
+        "who": name, "op": _("同意") if task.opinion == APPROVE else _("不同意"), "c": task.comment,
+    }  # fmt: skip
+    parent.comment = f"{parent.comment}\n{line}".strip()
+    parent.state = TaskState.PENDING
+    parent.save(update_fields=["comment", "state"])
+
+
+@transaction.atomic(durable=True)
+def task_complete(*, task: StepTask, opinion: str, comment: str = "", actor) -> StepTask:
+    """Sign a pending task (approve / reject) and settle its round (module docstring)."""
+    if opinion not in OPINIONS:
+        raise ValidationFailed(
+            _("办理意见只能是“同意”或“不同意”。"), code="cases.bad_opinion", field="opinion"
+        )
+    case, task = lock_task(task)
+    require_state(task, TaskState.PENDING)
+    if task.kind != StepTask.Kind.SIGN:
+        raise ValidationFailed(_("踏勘任务请提交踏勘结果。"), code="cases.not_sign_task")
+    require_holder(task, actor)
+    at = timezone.now()
+    chief = _chief_delegation(case, task, actor, at)
+    task.state, task.opinion, task.comment = TaskState.DONE, opinion, (comment or "").strip()
+    task.done_at, task.done_by, task.opened_at = at, actor, task.opened_at or at
+    task.assignee_id = task.assignee_id or actor.pk  # a department's task is claimed by its signer
+    task.save(update_fields=["state", "opinion", "comment", "done_at", "done_by", "opened_at", "assignee"])
+    if task.relation == DELEGATE:
+        _delegate_back(task, actor)
+    record(case, "complete", actor=actor, at=at, note=task.comment, step=task.step, task=task,
+           detail={"opinion": opinion})  # fmt: skip
+    if task.relation != DELEGATE:
+        settle(case, task.step, at=at, actor=actor, task=task)
+    if chief is not None and case.state == CaseState.DECIDED:
+        seals.seal_record(case=case, document=DECISION_DOCUMENTS[case.decision], actor=actor, at=at)
+    return task
+
+
+def __getattr__(name: str):
+    """STEP_ACTIONS and the operations of ``step_ops``, looked up on first use (PEP 562).
+
+    ``step_ops`` builds on this module, so importing it here at load time would be circular.
+    """
+    from govhall.cases import step_ops
+
+    if name == "STEP_ACTIONS" or name in step_ops.OPERATIONS:
+        return getattr(step_ops, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
