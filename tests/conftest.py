@@ -32,6 +32,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _item_version_caches():
+    """Item versions are immutable, so the cases context caches them by id; but a test's rollback
+    lets SQLite hand the same id to another version in the next test."""
+    from govhall.cases import clocks, processing
+
+    clocks.version_caches_clear()
+    processing.version_caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _working_day_calendar(request):
     """Transactional tests get the working-day calendar back after another one's flush.
 

@@ -49,6 +49,11 @@ def _version_limits(item_version_id: int) -> dict:
     }
 
 
+def version_caches_clear() -> None:
+    """Forget cached item versions (tests: a rolled-back SQLite transaction can reuse an id)."""
+    _version_limits.cache_clear()
+
+
 def limits(case) -> dict:
     return _version_limits(case.item_version_id)
 

@@ -52,6 +52,7 @@ operations can be imported from here as well. ``steps_cancel`` closes the active
 case ends before its decision (withdrawn, concluded early, revoked).
 """
 
+import functools
 from decimal import Decimal
 
 from django.db import transaction
@@ -62,11 +63,11 @@ from govhall.cases import clocks, moves, seals
 from govhall.cases.models import Case, CaseStep, Decision, StepTask
 from govhall.cases.selectors import tasks_for as tasks_for  # noqa: F401 - the workbench's selector
 from govhall.cases.states import Action, CaseState, StepState, TaskState
-from govhall.catalog.models import CountersignMode
+from govhall.catalog.models import CountersignMode, ItemVersion
 from govhall.core import audit, workdays
 from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
 from govhall.org.access import staff_of
-from govhall.org.models import Department, Role
+from govhall.org.models import Department, Role, Staff
 
 APPROVE, REJECT, OPEN = "approve", "reject", "open"
 OPINIONS = (APPROVE, REJECT)
@@ -82,12 +83,24 @@ DECISION_DOCUMENTS = {Decision.APPROVE: "准予行政许可决定书", Decision.
 # --- the flow ------------------------------------------------------------------------------------
 
 
-def processing_flow(case: Case) -> list[dict]:
-    """The case's processing steps, in order, from the snapshot it was filed under."""
-    flow = sorted(case.item_version.snapshot.get("flow") or [], key=lambda s: int(s["order"]))
+@functools.lru_cache(maxsize=4096)
+def _version_flow(item_version_id: int) -> tuple[dict, ...]:
+    """Processing steps of an item version (immutable once written, so cached without expiry)."""
+    snapshot = ItemVersion.objects.values_list("snapshot", flat=True).get(pk=item_version_id)
+    flow = sorted(snapshot.get("flow") or [], key=lambda s: int(s["order"]))
     if flow and int(flow[0]["order"]) == 1 and flow[0].get("role") == Role.CLERK:
         flow = flow[1:]  # the intake step: done by acceptance
-    return flow
+    return tuple(flow)
+
+
+def version_caches_clear() -> None:
+    """Forget cached item versions (tests: a rolled-back SQLite transaction can reuse an id)."""
+    _version_flow.cache_clear()
+
+
+def processing_flow(case: Case) -> list[dict]:
+    """The case's processing steps, in order, from the snapshot it was filed under."""
+    return [dict(spec) for spec in _version_flow(case.item_version_id)]
 
 
 def flow_step(case: Case, order: int) -> dict | None:
@@ -132,7 +145,8 @@ def _not_active(state: str) -> Conflict:
 
 
 def lock_case(case_id: int, *, require_accepted: bool = True) -> Case:
-    case = moves.locked(Case(pk=case_id))
+    # The case row alone: step operations reach the item (a join of ~40 columns) only when needed.
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case_id)
     if require_accepted and case.state != CaseState.ACCEPTED:
         raise _not_active(CaseState(case.state).label)
     return case
@@ -158,12 +172,15 @@ def require_state(task: StepTask, *states: str) -> None:
 
 def may_work(task: StepTask, user, role: str) -> bool:
     """The task's assignee, or (assignee NULL) active staff of its department with the step's role."""
-    staff = staff_of(user)
-    if staff is None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    # The hot path of every signature: two columns, not the staff row with its joins.
+    found = Staff.objects.filter(user_id=user.pk, active=True).values_list("department_id", "role").first()
+    if found is None:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.pk
-    return staff.department_id == task.department_id and staff.role == role
+    return found == (task.department_id, role)
 
 
 def require_holder(task: StepTask, actor) -> None:
