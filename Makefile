@@ -40,6 +40,8 @@ test: install
 bench: install
 	$(BIN)/python -m pytest bench -p no:cacheprovider -q --benchmark-only --benchmark-columns=min,median,max,rounds -o testpaths=bench -o python_files='bench_*.py' $(BENCH_ARGS)
 	$(BIN)/python bench/bench_catalog_search.py
+	$(BIN)/python bench/bench_cases.py
+	$(BIN)/python bench/bench_supervise.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

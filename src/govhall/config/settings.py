@@ -215,6 +215,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@govhall.invalid")
 GOVHALL_PUBLIC_BASE_URL = env_str("GOVHALL_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 GOVHALL_CENTRE_NAME = env_str("GOVHALL_CENTRE_NAME", "七里市政务服务中心")
 
+# Cases: how often a task may be urged (催办); the largest upload.
+GOVHALL_URGE_LIMIT = env_int("GOVHALL_URGE_LIMIT", 3, minimum=1)
+GOVHALL_UPLOAD_MAX_BYTES = env_int("GOVHALL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Supervision sweep (ADR 0010): a full comparison at least this often; events re-read this long.
+GOVHALL_SUPERVISION_FULL_MINUTES = env_int("GOVHALL_SUPERVISION_FULL_MINUTES", 60, minimum=1)
+GOVHALL_SUPERVISION_OVERLAP_SECONDS = env_int("GOVHALL_SUPERVISION_OVERLAP_SECONDS", 300, minimum=10)
+GOVHALL_SUPERVISION_PARALLEL = env_bool("GOVHALL_SUPERVISION_PARALLEL", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
