@@ -1,0 +1,1 @@
+"""Supervision models (see the package docstring)."""
