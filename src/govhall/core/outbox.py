@@ -53,12 +53,15 @@ def enqueue(
         if dedupe_key and OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
-    _kick_after_commit()
+    kick_after_commit()
     return message
 
 
-def _kick_after_commit() -> None:
-    """Ask a huey worker to deliver right after commit (once per transaction)."""
+def kick_after_commit() -> None:
+    """Ask a huey worker to deliver right after commit (once per transaction).
+
+    Public for set-based writers (the supervision sweep inserts outbox rows with one statement).
+    """
     pending = getattr(connection, "run_on_commit", [])
     if any(getattr(entry[1], "__name__", "") == _kick.__name__ for entry in pending):
         return
@@ -194,5 +197,5 @@ def outbox_retry_failed(*, ids: list[int] | None = None, actor=None) -> int:
     )
     audit.record(action="outbox.retry_failed", actor=actor, detail={"ids": retried[:1000], "count": count})
     if count:
-        _kick_after_commit()
+        kick_after_commit()
     return count

@@ -177,7 +177,7 @@ def _queue_sms(cursor, family: sweep_sql.Family, params: dict) -> int:
     sql, extra = sweep_sql.sms_insert(family, mobiles, _texts())
     cursor.execute(sql, params | extra | {"sent": connection.ops.adapt_datetimefield_value(timezone.now())})
     if cursor.rowcount:
-        outbox._kick_after_commit()  # what outbox.enqueue does: ask a worker to deliver after commit
+        outbox.kick_after_commit()  # what outbox.enqueue does: ask a worker to deliver after commit
     return cursor.rowcount
 
 
