@@ -19,7 +19,7 @@ from govhall.catalog.services import item_update
 from govhall.core import workdays
 from govhall.core.errors import DomainError
 from govhall.core.models import AuditEvent
-from govhall.org.models import Role
+from govhall.org.models import Role, Staff
 from tests.cases import flow_factories as ff
 from tests.org import factories as org
 
@@ -117,6 +117,21 @@ def test_the_chief_with_an_expired_delegation_cannot_decide(w):
     assert err.value.code == "cases.delegation_missing" and "授权" in err.value.message
     assert ff.counts() == before
     assert StepTask.objects.get(pk=task.pk).state == "pending" and ff.fresh(case).state == "accepted"
+
+
+def test_a_chief_with_decide_but_not_seal_power_decides_and_the_department_seals():
+    w = ff.world(delegation=False)
+    today = dt.date.today()
+    org.delegation(Staff.objects.get(user=w.chief), valid_from=today, valid_to=today + dt.timedelta(days=30),
+                   powers=("decide",))  # fmt: skip
+    case = w.case()
+    task_complete(task=ff.pending(case), opinion="approve", actor=w.handler)
+    task_complete(task=ff.pending(case), opinion="approve", actor=w.chief)
+    case = ff.fresh(case)
+    assert (case.state, case.decision) == ("decided", "approve")
+    assert not SealUse.objects.filter(case=case).exists()
+    note = CaseEvent.objects.get(case=case, action="step_seal_at_department").note
+    assert "回部门加盖印章" in note
 
 
 def test_a_chief_without_any_delegation_cannot_decide():

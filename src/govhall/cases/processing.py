@@ -41,7 +41,8 @@ without processing steps is decided "approve" at acceptance.
 Chief deciding steps (role chief): every signature in them (a delegate's opinion aside) needs the
 actor's "decide" delegation for the item's department in force today, checked before anything is
 written; the signature that decides the case records the seal use on the decision document
-(seals.seal_record, which needs the chief's "seal" power as well).
+(seals.seal_record_if_granted: without the "seal" power the decision stands and a timeline
+event says the document is sealed back at the department).
 
 Every operation locks the case row first, then the task row, refuses unless the case is ACCEPTED
 and the task's step ACTIVE (Conflict ``cases.step_not_active``), writes one CaseEvent
@@ -505,7 +506,12 @@ def task_complete(*, task: StepTask, opinion: str, comment: str = "", actor) -> 
     if task.relation != DELEGATE:
         settle(case, task.step, at=at, actor=actor, task=task)
     if chief is not None and case.state == CaseState.DECIDED:
-        seals.seal_record(case=case, document=DECISION_DOCUMENTS[case.decision], actor=actor, at=at)
+        use = seals.seal_record_if_granted(
+            case=case, document=DECISION_DOCUMENTS[case.decision], actor=actor, at=at
+        )
+        if use is None:  # decide power without the seal: the department seals the document itself
+            record(case, "seal_at_department", actor=actor, at=at, step=task.step, task=task,
+                   note=_("首席代表未获印章使用授权，决定文书须回部门加盖印章。"))  # fmt: skip
     return task
 
 

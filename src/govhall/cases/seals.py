@@ -48,3 +48,12 @@ def seal_record(*, case: Case, document: str, actor, notice: Notice | None = Non
         case=case, notice=notice, document=document, department=department,
         staff=delegation.chief, delegation=delegation, used_at=at or timezone.now(),
     )  # fmt: skip
+
+
+def seal_record_if_granted(*, case: Case, document: str, actor, notice: Notice | None = None, at=None):
+    """The seal use when the chief holds the seal power; None when the department keeps its seal
+    (the decision stands; its document is sealed back at the department, outside the window)."""
+    try:
+        return seal_record(case=case, document=document, actor=actor, notice=notice, at=at)
+    except PermissionDenied:
+        return None

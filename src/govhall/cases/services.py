@@ -107,9 +107,15 @@ def _check_item(item, id_digest: str) -> None:
     _check_retained(item)
     required = item.preconditions.filter(status=ItemStatus.RETAINED, required_item__isnull=False)
     for pre in required.select_related("required_item"):
-        done = Case.objects.filter(
-            item=pre.required_item, applicant_id_digest=id_digest, state=CaseState.CONCLUDED
-        ).exists()
+        done = (
+            Case.objects.filter(
+                item=pre.required_item,
+                applicant_id_digest=id_digest,
+                state__in=(CaseState.CONCLUDED, CaseState.DELIVERED),
+            )
+            .exclude(result_code__gt=0)  # concluded with the certificate (0), not refused or returned
+            .exists()
+        )
         if not done:
             raise PreconditionMissing(
                 _("申请本事项须先办结前置事项“%(name)s”。") % {"name": pre.required_item.name},

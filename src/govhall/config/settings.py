@@ -217,6 +217,9 @@ GOVHALL_CENTRE_NAME = env_str("GOVHALL_CENTRE_NAME", "七里市政务服务中�
 
 # Cases: how often a task may be urged (催办); the largest upload.
 GOVHALL_URGE_LIMIT = env_int("GOVHALL_URGE_LIMIT", 3, minimum=1)
+# Public case lookup: failed tries per address (and number) within the window before a pause.
+GOVHALL_LOOKUP_TRIES = env_int("GOVHALL_LOOKUP_TRIES", 10, minimum=1)
+GOVHALL_LOOKUP_WINDOW_SECONDS = env_int("GOVHALL_LOOKUP_WINDOW_SECONDS", 600, minimum=10)
 GOVHALL_UPLOAD_MAX_BYTES = env_int("GOVHALL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Supervision sweep (ADR 0010): a full comparison at least this often; events re-read this long.
 GOVHALL_SUPERVISION_FULL_MINUTES = env_int("GOVHALL_SUPERVISION_FULL_MINUTES", 60, minimum=1)

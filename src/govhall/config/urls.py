@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("govhall.core.urls")),
     path("org/", include("govhall.org.urls")),
     path("guide/", include("govhall.catalog.urls")),
+    path("cases/", include("govhall.cases.urls")),
     path("api/v1/", include("govhall.api.urls")),
     path("", include("govhall.portal.urls")),
 ]
