@@ -92,7 +92,7 @@ def test_independent_checks_agree_with_the_standards_examples():
 @pytest.mark.django_db
 def test_command_loads_the_city_with_the_promised_size():
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--no-cases", stdout=out)
 
     assert "演示数据已载入" in out.getvalue()
     assert "服务事项：" in out.getvalue()
@@ -114,12 +114,12 @@ def test_command_loads_the_city_with_the_promised_size():
 
 @pytest.mark.django_db
 def test_second_run_changes_nothing_and_says_so():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--no-cases", stdout=StringIO())
     before = counts()
     last_change = ServiceItem.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
 
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--no-cases", stdout=out)
 
     assert "未做任何更改" in out.getvalue()
     assert counts() == before
@@ -135,7 +135,7 @@ def test_a_conflicting_database_gets_a_chinese_error_and_nothing_is_loaded():
     before = counts()
 
     with pytest.raises(CommandError, match="未做任何更改"):
-        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", "--no-cases", stdout=StringIO())
 
     assert counts() == before
     assert not Site.objects.exists()

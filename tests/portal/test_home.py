@@ -5,7 +5,7 @@ from django.core.management import call_command
 @pytest.fixture
 def demo_centre(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-cases", verbosity=0)
 
 
 def test_home_offers_search_themes_and_departments(client, demo_centre):

@@ -1,16 +1,22 @@
-"""``seed_demo``: load the believable demo city centre once (idempotent).
+"""``seed_demo``: load the believable demo city centre once (idempotent), then its cases.
 
-The loader writes through the ORM with bulk inserts rather than through the org/catalog services:
-it creates a whole city in one transaction in a few seconds, and one audit event records it.
+The city loader writes through the ORM with bulk inserts rather than through the org/catalog
+services: it creates a whole city in one transaction in a few seconds, and one audit event records
+it. The cases are a second phase, idempotent on its own (``seed_demo_cases``, see ``load_cases``):
+an existing demo database gains its cases on the next ``govhall seed_demo``.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 
+from govhall.cases.models import Case, CaseEvent, Notice, StepTask
+from govhall.cases.states import FINAL_STATES, CaseState
 from govhall.catalog.models import ItemStatus, ItemVersion, Precondition, ServiceItem
 from govhall.core import audit
 from govhall.core.models.users import User
+from govhall.demo.load_cases import CasesResult, load_cases
 from govhall.demo.load_catalog import load_catalog
 from govhall.demo.load_org import load_org
 from govhall.demo.load_people import (
@@ -48,6 +54,30 @@ def demo_counts() -> dict[str, int]:
         "preconditions_cancelled": Precondition.objects.filter(status=ItemStatus.CANCELLED).count(),
         "item_versions": ItemVersion.objects.count(),
     }
+
+
+def case_counts() -> dict[str, int]:
+    """What the demo cases hold now (printed by ``seed_demo`` after the cases phase)."""
+    finished = (CaseState.CONCLUDED, *FINAL_STATES)
+    return {
+        "cases": Case.objects.count(),
+        "cases_open": Case.objects.exclude(state__in=finished).count(),
+        "cases_concluded": Case.objects.filter(state__in=(CaseState.CONCLUDED, CaseState.DELIVERED)).count(),
+        "cases_late": Case.objects.filter(concluded_at__gt=F("promised_due_at")).count(),
+        "cases_refused": Case.objects.filter(state=CaseState.REFUSED).count(),
+        "cases_withdrawn": Case.objects.filter(state=CaseState.WITHDRAWN).count(),
+        "cases_revoked": Case.objects.filter(state=CaseState.REVOKED).count(),
+        "step_tasks_pending": StepTask.objects.filter(state="pending").count(),
+        "case_events": CaseEvent.objects.count(),
+        "notices": Notice.objects.count(),
+    }
+
+
+def seed_demo_cases() -> CasesResult:
+    """The second phase: a year of cases and today's work, unless any case exists already."""
+    result = load_cases()
+    result.counts = {**result.counts, **case_counts()}
+    return result
 
 
 def demo_loaded() -> bool:

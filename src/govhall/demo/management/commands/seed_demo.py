@@ -1,10 +1,11 @@
-"""``govhall seed_demo``: load the demo city centre once; a second run changes nothing."""
+"""``govhall seed_demo``: load the demo city centre once, then its cases; a second run changes nothing."""
 
 from django.core.management import CommandError, call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.db import IntegrityError
 
-from govhall.demo.seed import seed_demo
+from govhall.demo.load_cases import CasesResult
+from govhall.demo.seed import seed_demo, seed_demo_cases
 
 _LABELS = {
     "departments": "部门",
@@ -25,11 +26,37 @@ _LABELS = {
     "flow_steps": "办理环节",
     "faqs": "常见问题",
     "item_versions": "事项版本",
+    "cases": "办件",
+    "cases_history": "其中历史办件（近一年）",
+    "cases_current": "其中当日办件（经业务服务办理）",
+    "cases_current_refused": "未能办理的当日演示情形",
+    "cases_open": "未办结（待预审、待受理、待补正、办理中、暂停、待办结）",
+    "cases_concluded": "已办结",
+    "cases_late": "超承诺时限办结",
+    "cases_refused": "不予受理",
+    "cases_withdrawn": "已撤回",
+    "cases_revoked": "已撤销",
+    "step_tasks_pending": "待办环节任务",
+    "case_events": "办理过程记录",
+    "notices": "文书",
+    "applicant_accounts": "申请人账户（演示，不可登录）",
 }
+_CASE_KEYS = (
+    "cases", "cases_history", "cases_current", "cases_current_refused", "cases_open", "cases_concluded",
+    "cases_late", "cases_refused", "cases_withdrawn", "cases_revoked", "step_tasks_pending", "case_events",
+    "notices", "applicant_accounts",
+)  # fmt: skip
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：七里市政务服务中心（幂等，重复执行不做更改）。"
+    help = "载入演示数据：七里市政务服务中心及其近一年的办件（幂等，重复执行不做更改）。"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help="只载入中心（部门、场所、窗口、人员、事项），不载入演示办件（约十余秒）。",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -40,17 +67,38 @@ class Command(BaseCommand):
                 f"演示数据与数据库中已有的部门、场所或用户冲突，未做任何更改（{exc}）。"
             ) from exc
         if result.created:
-            self._seed_calendar()  # first run only: a second run must change nothing
+            # First run only (a second run must change nothing), and before the cases: their
+            # history is laid on the working days of the calendar.
+            self._seed_calendar()
+        cases = CasesResult(created=False) if options["no_cases"] else self._cases()
+        if result.created:
             self.stdout.write(self.style.SUCCESS("演示数据已载入：七里市政务服务中心"))
+        elif cases.created:
+            self.stdout.write(self.style.SUCCESS("演示中心已存在，已补充演示办件。"))
         else:
             self.stdout.write("演示数据已存在，未做任何更改。")
         for key, value in result.counts.items():
             self.stdout.write(f"  {_LABELS.get(key, key)}：{value}")
+        for key in _CASE_KEYS:
+            if key in cases.counts:
+                self.stdout.write(f"  {_LABELS[key]}：{cases.counts[key]}")
+        if cases.created:
+            self.stdout.write(f"演示办件用时 {cases.seconds:.1f} 秒。")
+        if cases.sample:
+            number, password = cases.sample
+            self.stdout.write(f"办件查询（/cases/lookup/）：办件编号 {number}，查询密码 {password}")
         if result.created:
             self.stdout.write(
                 "演示账号（密码 Govhall#2026）：manager clerk chief approver inspector supervisor "
                 "agent applicant enterprise trader"
             )
+
+    def _cases(self):
+        try:
+            return seed_demo_cases()
+        except IntegrityError as exc:
+            # Another loader's cases committed first: this one's history rolled back whole.
+            raise CommandError(f"演示办件与数据库中已有的办件冲突，未载入演示办件（{exc}）。") from exc
 
     def _seed_calendar(self) -> None:
         # The working-day calendar is seeded by a migration; the command (if present) only tops it up.
