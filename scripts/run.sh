@@ -16,6 +16,8 @@ cat <<MSG
 
   govhall is running:   http://$HOST:$PORT/
   办事指南 (guides):      http://$HOST:$PORT/guide/
+  我的待办 (workbench):   http://$HOST:$PORT/cases/work/   (log in as clerk, approver, chief, inspector)
+  办件查询 (lookup):      http://$HOST:$PORT/cases/lookup/
   管理后台 (admin):       http://$HOST:$PORT/admin/
   API (OpenAPI):         http://$HOST:$PORT/api/v1/docs
 

@@ -538,3 +538,11 @@ def test_a_malformed_number_is_named_and_nothing_changes(clerk, item):
     assert response.status_code == 400
     assert "告知时长（工作日）的格式无效。" in response.content.decode()
     assert f.counts() == before and Case.objects.get(pk=case.pk).state == "accepted"
+
+
+def test_a_persons_name_is_masked_and_an_enterprises_is_not():
+    from govhall.cases.models import Case
+
+    assert Case(applicant_name="张三丰", applicant_kind="person").applicant_masked == "张**"
+    company = "七里市惠民食品有限公司"
+    assert Case(applicant_name=company, applicant_kind="enterprise").applicant_masked == company

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govhall.cases.states import CaseState, StepState, TaskState
 from govhall.catalog.models import ItemVersion, LimitUnit, ServiceItem
+from govhall.core.masking import mask_name
 from govhall.org.models import Delegation, Department, Site, Staff, Window
 
 
@@ -117,6 +118,13 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def applicant_masked(self) -> str:
+        """A person's name masked (张*); an enterprise's or organisation's name is public."""
+        if self.applicant_kind == ApplicantKind.PERSON:
+            return mask_name(self.applicant_name)
+        return self.applicant_name
 
 
 class CaseStep(models.Model):
