@@ -445,6 +445,7 @@ def test_allowed_actions_follow_the_item_the_role_and_the_facts(item, handler, z
     assert case_allowed_actions(case=case, user=handler) == [
         "accept",
         "refuse",
+        "correct",
         "request_supplement",
         "withdraw",
     ]

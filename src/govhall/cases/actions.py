@@ -81,6 +81,13 @@ CASE_ACTIONS: dict[str, Spec] = {
         confirm=True,
     ),
     Action.REFUSE: Spec(gettext_lazy("不予受理"), "services", "case_refuse", (REASON,), confirm=True),
+    Action.CORRECT: Spec(
+        gettext_lazy("当场更正"), "services", "case_correct",
+        (
+            Field("corrections", gettext_lazy("更正内容"), "textarea", required=True),
+            Field("applicant_name", gettext_lazy("更正后的申请人姓名或名称（如有）")),
+        ),
+    ),
     Action.REQUEST_SUPPLEMENT: Spec(
         gettext_lazy("一次性告知补正"), "services", "case_request_supplement",
         (Field("materials", gettext_lazy("缺少的全部材料"), "materials", required=True,

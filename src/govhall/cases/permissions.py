@@ -27,6 +27,7 @@ STAFF_RULES: dict[str, tuple[tuple[str, ...], bool]] = {
     A.ACCEPT_TOLERANT: (INTAKE_ROLES, False),
     A.ACCEPT_COMMITMENT: (INTAKE_ROLES, False),
     A.REFUSE: (INTAKE_ROLES, False),
+    A.CORRECT: (INTAKE_ROLES, False),
     A.REQUEST_SUPPLEMENT: (INTAKE_ROLES, False),
     A.SUPPLEMENT_RECEIVED: (INTAKE_ROLES, False),
     A.WITHDRAW: (INTAKE_ROLES, False),

@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     ACCEPT_COMMITMENT = "accept_commitment", gettext_lazy("告知承诺受理")
     DEEM_ACCEPT = "deem_accept", gettext_lazy("视为受理")
     REFUSE = "refuse", gettext_lazy("不予受理")
+    CORRECT = "correct", gettext_lazy("当场更正")  # Art. 32(3): an error corrected on the spot
     REQUEST_SUPPLEMENT = "request_supplement", gettext_lazy("一次性告知补正")
     SUPPLEMENT_RECEIVED = "supplement_received", gettext_lazy("补正材料已收")
     SPECIAL_START = "special_start", gettext_lazy("启动特别程序")
@@ -74,6 +75,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.SUBMITTED, A.ACCEPT_COMMITMENT): S.ACCEPTED,
     (S.SUBMITTED, A.DEEM_ACCEPT): S.ACCEPTED,  # 行政许可法 Art. 32: no decision in 5 working days
     (S.SUBMITTED, A.REFUSE): S.REFUSED,
+    (S.SUBMITTED, A.CORRECT): S.SUBMITTED,
     (S.SUBMITTED, A.REQUEST_SUPPLEMENT): S.SUPPLEMENT_REQUESTED,
     (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
     (S.SUPPLEMENT_REQUESTED, A.SUPPLEMENT_RECEIVED): S.SUBMITTED,
@@ -115,6 +117,7 @@ REPORT_STATUS: dict[tuple[str, str], int | None] = {
     (S.SUBMITTED, A.ACCEPT_COMMITMENT): 3,
     (S.SUBMITTED, A.DEEM_ACCEPT): 3,
     (S.SUBMITTED, A.REFUSE): 4,  # not accepted (不予受理)
+    (S.SUBMITTED, A.CORRECT): None,
     (S.SUPPLEMENT_REQUESTED, A.REFUSE): 4,
     (S.SUBMITTED, A.REQUEST_SUPPLEMENT): 6,
     (S.ACCEPTED, A.REQUEST_SUPPLEMENT): 6,
