@@ -202,7 +202,8 @@ def _steps(CaseStep, StepTask, params: dict) -> None:  # noqa: N803 (model class
 def _reset() -> None:
     from django.db import connection
 
-    tables = ["supervision_clockwatch", "supervision_warning", "supervision_sweepphase", "supervision_sweeprun",
+    tables = ["supervision_supervisionorder", "supervision_anomaly", "supervision_anomalyscan",
+              "supervision_clockwatch", "supervision_warning", "supervision_sweepphase", "supervision_sweeprun",
               "core_outboxmessage"]  # fmt: skip
     with connection.cursor() as cursor:
         if _pg():

@@ -6,6 +6,8 @@ done or not done and the next run completes the rest:
 1. ``deem_accept``          行政许可法 Art. 32 (cases.services.cases_deem_accepted);
 2. ``expire_undertakings``  容缺受理 deadlines (cases.decisions.cases_expire_undertakings, if present);
 3. ``calendar``             one Alert per year whose working-day calendar is still provisional;
+   ``anomalies``            every enabled anomaly rule (sweep_anomalies.run);
+   ``orders``               overdue supervision orders escalated once (sweep_anomalies.escalate_orders);
 4. ``case_clocks``          colours of every case's promised and legal clocks, their cards and SMS;
 5. ``step_clocks``          colours of every active step's clock, their cards and SMS.
 
@@ -34,7 +36,7 @@ from django.utils.translation import gettext as _
 from govhall.core import outbox
 from govhall.core.crypto import decrypt
 from govhall.core.models import CalendarYear
-from govhall.supervision import sweep_sql
+from govhall.supervision import sweep_anomalies, sweep_sql
 from govhall.supervision.models import Alert, Level, Rule, SweepPhase, SweepRun
 
 logger = logging.getLogger(__name__)
@@ -268,6 +270,8 @@ PHASES: tuple[tuple[str, Phase], ...] = (
     ("deem_accept", _deem_accept),
     ("expire_undertakings", _expire_undertakings),
     ("calendar", _calendar),
+    ("anomalies", sweep_anomalies.run),
+    ("orders", sweep_anomalies.escalate_orders),
 )
 CLOCK_PHASES: tuple[tuple[str, Phase], ...] = (("case_clocks", _case_clocks), ("step_clocks", _step_clocks))
 
