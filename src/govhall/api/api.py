@@ -147,6 +147,11 @@ def _mount_routers() -> None:
 
     api.add_router("/cases", cases_api.router)
     api.add_router("/public/cases/", cases_api.public_router)
+    from govhall.supervision.api import router as supervision_router
+    from govhall.supervision.api_grades import router as grades_router
+
+    api.add_router("/supervision", supervision_router)
+    api.add_router("/supervision", grades_router)
 
 
 _mount_routers()

@@ -99,7 +99,7 @@ class Case(models.Model):
     result_reason = models.TextField(_("办结说明"), blank=True)
     certificate_no = models.CharField(_("证照编号"), max_length=64, blank=True)
     certificate_valid_until = models.DateField(_("证照有效期至"), null=True, blank=True)
-    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)  # grading
     concluded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -188,7 +188,7 @@ class StepTask(models.Model):
     comment = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)  # inspection findings
     opened_at = models.DateTimeField(null=True, blank=True)  # first opened by its holder ("touched")
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True, db_index=True)  # a person's grading
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -5,6 +5,7 @@ DEBUG, ALLOWED_HOSTS, GOVHALL_AUDIT_RETENTION_DAYS, GOVHALL_SMS_BACKEND, GOVHALL
 See docs/operations.md.
 """
 
+import json
 import secrets
 from pathlib import Path
 
@@ -225,6 +226,11 @@ GOVHALL_UPLOAD_MAX_BYTES = env_int("GOVHALL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024,
 GOVHALL_SUPERVISION_FULL_MINUTES = env_int("GOVHALL_SUPERVISION_FULL_MINUTES", 60, minimum=1)
 GOVHALL_SUPERVISION_OVERLAP_SECONDS = env_int("GOVHALL_SUPERVISION_OVERLAP_SECONDS", 300, minimum=10)
 GOVHALL_SUPERVISION_PARALLEL = env_bool("GOVHALL_SUPERVISION_PARALLEL", True)
+# Performance grading (supervision/grading.py): JSON objects overriding the module's defaults, e.g.
+# GOVHALL_GRADE_WEIGHTS='{"on_time": 60, "speed": 40}', GOVHALL_GRADE_THRESHOLDS='{"excellent": 92}'.
+GOVHALL_GRADE_WEIGHTS = json.loads(env_str("GOVHALL_GRADE_WEIGHTS", "{}"))
+GOVHALL_GRADE_THRESHOLDS = json.loads(env_str("GOVHALL_GRADE_THRESHOLDS", "{}"))
+GOVHALL_GRADE_LETTER_REPLY_WORKDAYS = env_int("GOVHALL_GRADE_LETTER_REPLY_WORKDAYS", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

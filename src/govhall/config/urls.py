@@ -7,6 +7,7 @@ urlpatterns = [
     path("org/", include("govhall.org.urls")),
     path("guide/", include("govhall.catalog.urls")),
     path("cases/", include("govhall.cases.urls")),
+    path("supervision/", include("govhall.supervision.urls")),
     path("api/v1/", include("govhall.api.urls")),
     path("", include("govhall.portal.urls")),
 ]
