@@ -91,3 +91,16 @@ def read_sms(sms_file):
         return [line["text"] for line in lines if line["mobile"] == mobile]
 
     return read
+
+
+def login(page, username: str, then: str) -> None:
+    """Log a demo-password user in through the login page and land on ``then``."""
+    import re
+
+    from tests.org.factories import PASSWORD
+
+    page.goto(f"/accounts/login/?next={then}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(re.escape(then) + "$"))

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from govhall.cases.services import case_submit
 from govhall.org.models import Role
+from tests.browser.conftest import login
 from tests.cases import factories as f
 from tests.org import factories as org
 
@@ -21,11 +22,7 @@ def received(live_db):
 
 
 def _login(page, username: str) -> None:
-    page.goto("/accounts/login/?next=/cases/work/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(org.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/cases/work/$"))
+    login(page, username, "/cases/work/")
 
 
 def test_clerk_accepts_from_the_workbench_then_the_public_looks_it_up(page, received):

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from govhall.org.models import Role
 from govhall.supervision.sweep import sweep_run
+from tests.browser.conftest import login
 from tests.catalog import factories as cat
 from tests.org import factories as org
 from tests.supervision.test_grading import accept, conclude, unit
@@ -31,11 +32,7 @@ def overdue(live_db):
 
 
 def _login(page, username: str) -> None:
-    page.goto("/accounts/login/?next=/supervision/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(org.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/supervision/$"))
+    login(page, username, "/supervision/")
 
 
 def test_the_dashboard_draws_the_trend_chart_and_lists_the_red_case(page, overdue):
