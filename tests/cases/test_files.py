@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from govhall.cases import decisions, moves, services
+from govhall.cases import decisions, moves, online, services
 from govhall.cases.files import case_file_attach
 from govhall.cases.models import CaseFile, CaseStep, StepTask
 from govhall.core.errors import DomainError
@@ -85,7 +85,7 @@ def test_a_clerk_attaches_a_scanned_material(case, handler, media):
 
 def test_the_applicant_adds_materials_to_own_case_and_draft(case, zhang_san, item):
     assert case_file_attach(case=case, kind="material", upload=a_pdf(), actor=zhang_san).case == case
-    draft = services.draft_save(applicant=zhang_san, item=item, data={}, actor=zhang_san)
+    draft = online.draft_save(applicant=zhang_san, item=item, data={}, actor=zhang_san)
     row = case_file_attach(draft=draft, kind="material", upload=a_pdf(), actor=zhang_san)
     assert (row.draft, row.case) == (draft, None)
 
@@ -93,7 +93,7 @@ def test_the_applicant_adds_materials_to_own_case_and_draft(case, zhang_san, ite
 def test_strangers_and_staff_out_of_scope_are_refused(case, item, zhang_san, media):
     li_si = org.applicant("li_si")
     stranger = org.staff(role=Role.CLERK).user
-    draft = services.draft_save(applicant=zhang_san, item=item, data={}, actor=zhang_san)
+    draft = online.draft_save(applicant=zhang_san, item=item, data={}, actor=zhang_san)
     refused(
         lambda: case_file_attach(case=case, kind="material", upload=a_pdf(), actor=li_si),
         "org.forbidden",
@@ -117,7 +117,7 @@ def test_a_bad_upload_stores_nothing(case, handler, media):
 
 
 def test_bad_targets_and_kinds(case, handler, media, item, zhang_san):
-    draft = services.draft_save(applicant=zhang_san, item=item, data={}, actor=zhang_san)
+    draft = online.draft_save(applicant=zhang_san, item=item, data={}, actor=zhang_san)
     refused(
         lambda: case_file_attach(kind="material", upload=a_pdf(), actor=handler), "cases.file_target", media
     )

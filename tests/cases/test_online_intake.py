@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from govhall.cases import clocks, services
+from govhall.cases import clocks, online, services
 from govhall.cases.models import Case, CaseDraft, CaseEvent, CaseFile
 from govhall.core import workdays
 from govhall.core.errors import DomainError
@@ -50,13 +50,13 @@ def li_si(db):
 
 @pytest.fixture
 def draft(zhang_san, item):
-    return services.draft_save(applicant=zhang_san, item=item, data=FORM, actor=zhang_san)
+    return online.draft_save(applicant=zhang_san, item=item, data=FORM, actor=zhang_san)
 
 
 @pytest.fixture
 def filed(draft, zhang_san):
     with time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=TZ), tick=False):  # Monday
-        return services.draft_submit(draft=draft, idempotency_key="web-1", actor=zhang_san)
+        return online.draft_submit(draft=draft, idempotency_key="web-1", actor=zhang_san)
 
 
 def counts() -> dict:
@@ -78,26 +78,26 @@ def refused(call, code: str, words: str = ""):
 
 def test_draft_saved_and_updated_by_its_applicant(draft, zhang_san, item):
     assert (draft.applicant, draft.data, draft.submitted_case) == (zhang_san, FORM, None)
-    again = services.draft_save(applicant=zhang_san, item=item, data={"经营场所": "新址"}, draft=draft,
+    again = online.draft_save(applicant=zhang_san, item=item, data={"经营场所": "新址"}, draft=draft,
                                 actor=zhang_san)  # fmt: skip
     assert again.pk == draft.pk and CaseDraft.objects.get(pk=draft.pk).data == {"经营场所": "新址"}
 
 
 def test_drafts_belong_to_their_applicant(draft, li_si, item):
-    refused(lambda: services.draft_save(applicant=li_si, item=item, data={}, draft=draft, actor=li_si),
+    refused(lambda: online.draft_save(applicant=li_si, item=item, data={}, draft=draft, actor=li_si),
             "cases.draft_forbidden", "本人")  # fmt: skip
-    refused(lambda: services.draft_submit(draft=draft, actor=li_si), "cases.draft_forbidden", "本人")
-    refused(lambda: services.draft_save(applicant=draft.applicant, item=item, data={}, actor=li_si),
+    refused(lambda: online.draft_submit(draft=draft, actor=li_si), "cases.draft_forbidden", "本人")
+    refused(lambda: online.draft_save(applicant=draft.applicant, item=item, data={}, actor=li_si),
             "cases.not_applicant")  # fmt: skip
 
 
 def test_bad_drafts_change_nothing(zhang_san, item):
     offline = f.item(code="11510100MB0000001X-301", name="线下事项", online=False)
-    refused(lambda: services.draft_save(applicant=zhang_san, item=item, data=["x"], actor=zhang_san),
+    refused(lambda: online.draft_save(applicant=zhang_san, item=item, data=["x"], actor=zhang_san),
             "cases.form_data", "格式")  # fmt: skip
-    refused(lambda: services.draft_save(applicant=zhang_san, item=item, data={"x": "长" * 40000}, actor=zhang_san),
+    refused(lambda: online.draft_save(applicant=zhang_san, item=item, data={"x": "长" * 40000}, actor=zhang_san),
             "cases.form_too_large", "过长")  # fmt: skip
-    refused(lambda: services.draft_save(applicant=zhang_san, item=offline, data={}, actor=zhang_san),
+    refused(lambda: online.draft_save(applicant=zhang_san, item=offline, data={}, actor=zhang_san),
             "cases.not_online", "网上")  # fmt: skip
 
 
@@ -115,11 +115,11 @@ def test_submitting_a_draft_waits_for_pre_review(filed, draft, zhang_san):
 
 
 def test_the_same_key_returns_the_same_case_another_key_is_refused(filed, draft, zhang_san):
-    again = services.draft_submit(draft=draft, idempotency_key="web-1", actor=zhang_san)
+    again = online.draft_submit(draft=draft, idempotency_key="web-1", actor=zhang_san)
     assert again.pk == filed.pk and Case.objects.count() == 1
-    refused(lambda: services.draft_submit(draft=draft, idempotency_key="web-2", actor=zhang_san),
+    refused(lambda: online.draft_submit(draft=draft, idempotency_key="web-2", actor=zhang_san),
             "cases.draft_submitted", filed.number)  # fmt: skip
-    refused(lambda: services.draft_save(applicant=zhang_san, item=draft.item, data={}, draft=draft, actor=zhang_san),
+    refused(lambda: online.draft_save(applicant=zhang_san, item=draft.item, data={}, draft=draft, actor=zhang_san),
             "cases.draft_submitted")  # fmt: skip
 
 
@@ -134,15 +134,15 @@ def test_draft_files_follow_the_draft_into_the_case(draft, zhang_san, settings, 
     row = case_file_attach(
         draft=draft, kind="material", material_name="申请书", upload=upload, actor=zhang_san
     )
-    case = services.draft_submit(draft=draft, actor=zhang_san)
+    case = online.draft_submit(draft=draft, actor=zhang_san)
     assert CaseFile.objects.get(pk=row.pk).case == case
 
 
 def test_items_without_pre_review_are_received_at_once(zhang_san):
     org.centre()
     direct = f.item(code="11510100MB0000001X-302", name="无需预审事项", pre_review_limit=Decimal("0"))
-    draft = services.draft_save(applicant=zhang_san, item=direct, data={}, actor=zhang_san)
-    case = services.draft_submit(draft=draft, actor=zhang_san)
+    draft = online.draft_save(applicant=zhang_san, item=direct, data={}, actor=zhang_san)
+    case = online.draft_submit(draft=draft, actor=zhang_san)
     assert case.state == "submitted" and case.acceptance_deadline == clocks.acceptance_deadline(
         case.received_at
     )
@@ -153,7 +153,7 @@ def test_items_without_pre_review_are_received_at_once(zhang_san):
 
 def test_pre_review_pass_opens_the_acceptance_window(filed, reviewer):
     with time_machine.travel(dt.datetime(2026, 11, 24, 15, tzinfo=TZ), tick=False):
-        case = services.case_pre_review(case=filed, passed=True, actor=reviewer)
+        case = online.case_pre_review(case=filed, passed=True, actor=reviewer)
     assert (case.state, case.report_status, case.pre_review_due_at) == ("submitted", 1, None)
     assert case.received_at == filed.received_at  # kept for reporting
     assert case.acceptance_deadline == clocks.acceptance_deadline(dt.datetime(2026, 11, 24, 15, tzinfo=TZ))
@@ -161,9 +161,9 @@ def test_pre_review_pass_opens_the_acceptance_window(filed, reviewer):
 
 
 def test_pre_review_return_names_its_reasons(filed, reviewer):
-    refused(lambda: services.case_pre_review(case=filed, passed=False, reasons=" ", actor=reviewer),
+    refused(lambda: online.case_pre_review(case=filed, passed=False, reasons=" ", actor=reviewer),
             "cases.reason_required", "理由")  # fmt: skip
-    case = services.case_pre_review(case=filed, passed=False, reasons="营业执照照片不清晰", actor=reviewer)
+    case = online.case_pre_review(case=filed, passed=False, reasons="营业执照照片不清晰", actor=reviewer)
     assert (case.state, case.report_status, case.pre_review_due_at) == ("pre_review_returned", 1, None)
     assert CaseEvent.objects.get(case=case, action="pre_review_return").note == "营业执照照片不清晰"
     sms = OutboxMessage.objects.get(kind="sms", topic="case_pre_review_returned")
@@ -174,25 +174,25 @@ def test_pre_review_only_by_the_items_reviewers(filed, zhang_san):
     stranger = org.staff(role=Role.CLERK).user
     approver = org.staff(role=Role.APPROVER, dept=filed.item.department).user
     refused(
-        lambda: services.case_pre_review(case=filed, passed=True, actor=stranger),
+        lambda: online.case_pre_review(case=filed, passed=True, actor=stranger),
         "cases.out_of_scope",
         "范围",
     )
-    refused(lambda: services.case_pre_review(case=filed, passed=True, actor=approver), "org.forbidden")
-    refused(lambda: services.case_pre_review(case=filed, passed=True, actor=zhang_san), "org.forbidden")
+    refused(lambda: online.case_pre_review(case=filed, passed=True, actor=approver), "org.forbidden")
+    refused(lambda: online.case_pre_review(case=filed, passed=True, actor=zhang_san), "org.forbidden")
 
 
 def test_resubmission_by_the_applicant_only(filed, reviewer, zhang_san, li_si):
-    case = services.case_pre_review(case=filed, passed=False, reasons="缺少签字", actor=reviewer)
-    refused(lambda: services.case_resubmit(case=case, actor=li_si), "cases.not_applicant", "本人")
-    refused(lambda: services.case_resubmit(case=case, form_data="x", actor=zhang_san), "cases.form_data")
+    case = online.case_pre_review(case=filed, passed=False, reasons="缺少签字", actor=reviewer)
+    refused(lambda: online.case_resubmit(case=case, actor=li_si), "cases.not_applicant", "本人")
+    refused(lambda: online.case_resubmit(case=case, form_data="x", actor=zhang_san), "cases.form_data")
     with time_machine.travel(dt.datetime(2026, 11, 25, 9, tzinfo=TZ), tick=False):
-        case = services.case_resubmit(case=case, form_data=FORM | {"签字": "张三"}, actor=zhang_san)
+        case = online.case_resubmit(case=case, form_data=FORM | {"签字": "张三"}, actor=zhang_san)
     assert (case.state, case.report_status, case.form_data["签字"]) == ("pre_review", 1, "张三")
     assert case.pre_review_due_at == workdays.due_instant(
         dt.datetime(2026, 11, 25, 9, tzinfo=TZ), 2, "workday"
     )
-    err = refused(lambda: services.case_resubmit(case=case, actor=zhang_san), "cases.illegal_transition")
+    err = refused(lambda: online.case_resubmit(case=case, actor=zhang_san), "cases.illegal_transition")
     assert err.extra["state"] == "pre_review"
 
 

@@ -94,7 +94,8 @@ def test_withdraw_before_acceptance(received, zhang_san, item, clerk):
 
 
 def test_withdraw_after_acceptance_by_the_applicant(zhang_san, item, clerk):
-    from govhall.cases.services import case_pre_review, case_submit
+    from govhall.cases.online import case_pre_review
+    from govhall.cases.services import case_submit
     from tests.org import factories as org
 
     case = case_submit(**f.submit_kwargs(item, zhang_san, channel="online", applicant=zhang_san))

@@ -101,20 +101,20 @@ CASE_ACTIONS: dict[str, Spec] = {
         (Field("reason", gettext_lazy("撤回原因"), "textarea"),), confirm=True,
     ),
     "pre_review": Spec(
-        gettext_lazy("预审"), "services", "case_pre_review",
+        gettext_lazy("预审"), "online", "case_pre_review",
         (Field("passed", gettext_lazy("预审通过"), "bool", required=True),
          Field("reasons", gettext_lazy("退回理由"), "textarea")),
     ),
     Action.PRE_REVIEW_PASS: Spec(
-        gettext_lazy("预审通过"), "services", "case_pre_review", extra={"passed": True, "reasons": ""}
+        gettext_lazy("预审通过"), "online", "case_pre_review", extra={"passed": True, "reasons": ""}
     ),
     Action.PRE_REVIEW_RETURN: Spec(
-        gettext_lazy("预审退回"), "services", "case_pre_review",
+        gettext_lazy("预审退回"), "online", "case_pre_review",
         (Field("reasons", gettext_lazy("退回理由（申请人据此修改）"), "textarea", required=True),),
         confirm=True, extra={"passed": False},
     ),
     Action.RESUBMIT: Spec(
-        gettext_lazy("重新提交"), "services", "case_resubmit",
+        gettext_lazy("重新提交"), "online", "case_resubmit",
         (Field("form_data", gettext_lazy("申请表内容"), "json"),),
     ),
     Action.SPECIAL_START: Spec(
@@ -378,11 +378,12 @@ def check_confirmed(spec: Spec, data: dict) -> None:
 
 def service_for(spec: Spec):
     """The service that runs ``spec``: a lifecycle service, or the engine's STEP_ACTIONS entry."""
-    from govhall.cases import decisions, processing, services
+    from govhall.cases import decisions, online, processing, services
 
     if spec.module == "processing":
         return processing.STEP_ACTIONS[spec.function]
-    return getattr({"services": services, "decisions": decisions}[spec.module], spec.function)
+    modules = {"services": services, "decisions": decisions, "online": online}
+    return getattr(modules[spec.module], spec.function)
 
 
 def unknown_action(name: str, names) -> NotFound:

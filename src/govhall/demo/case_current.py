@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from govhall.cases import decisions, processing, services
+from govhall.cases import online as online_filing
 from govhall.cases.models import ApplicantKind, Case, CaseStep, Channel, DeliveryMethod, StepTask
 from govhall.cases.states import StepState, TaskState
 from govhall.catalog.models import CountersignMode, ItemStatus, LimitUnit
@@ -369,11 +370,11 @@ def online(ctx, info, *, returned=False):
     user = User.objects.get(username="enterprise")
     data = {"applicant_name": user.org_name, "applicant_id_number": user.org_credit_code,
             "applicant_kind": ApplicantKind.ENTERPRISE, "联系人": user.real_name}  # fmt: skip
-    draft = services.draft_save(applicant=user, item=info.item, data=data, actor=user)
-    case = services.draft_submit(draft=draft, actor=user)
+    draft = online_filing.draft_save(applicant=user, item=info.item, data=data, actor=user)
+    case = online_filing.draft_submit(draft=draft, actor=user)
     if returned:
         clerk = ctx.clerk(info, demo=True)
-        services.case_pre_review(
+        online_filing.case_pre_review(
             case=case, passed=False, reasons=texts.PRE_REVIEW_RETURNS[0], actor=clerk.user
         )
 
@@ -389,8 +390,10 @@ def online_person(ctx, _info):
     ]
     for user in people:
         info = ctx.rng.choice(items)
-        draft = services.draft_save(applicant=user, item=info.item, data={"申请说明": "网上申请"}, actor=user)
-        services.draft_submit(draft=draft, actor=user)
+        draft = online_filing.draft_save(
+            applicant=user, item=info.item, data={"申请说明": "网上申请"}, actor=user
+        )
+        online_filing.draft_submit(draft=draft, actor=user)
 
 
 SCENARIOS = {
