@@ -17,6 +17,7 @@ import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -92,9 +93,12 @@ def lock_chain() -> None:
 
 
 def _chain_head() -> str:
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    if last:
-        return last
+    # Plain SQL: this runs in every audited transaction (the primary key index gives the newest).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+    if row:
+        return row[0]
     checkpoint = _newest_checkpoint()
     return checkpoint.last_hash if checkpoint else GENESIS
 
@@ -145,8 +149,33 @@ def record(
             **_actor_fields(actor),
         )
         event.hash = event_hash(event)
-        event.save(force_insert=True)
+        _insert(event)
     return event
+
+
+def _insert(event: AuditEvent) -> None:
+    """INSERT the event with a statement built once per process: every service writes one, and the
+    ORM's per-call compilation cost more than the write. Values go through each field's own
+    ``get_db_prep_save`` (datetimes, JSON, addresses), exactly as ``save()`` would."""
+    fields = _insert_fields()
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), values)
+        event.pk = cursor.fetchone()[0] if connection.vendor == "postgresql" else cursor.lastrowid
+    event._state.adding, event._state.db = False, connection.alias
+
+
+def _insert_fields() -> list:
+    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+@lru_cache(maxsize=4)
+def _insert_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _insert_fields())
+    marks = ", ".join(["%s"] * len(_insert_fields()))
+    returning = " RETURNING id" if vendor == "postgresql" else ""
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({marks}){returning}"  # noqa: S608
 
 
 # --- verification -------------------------------------------------------------------------------
