@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from govhall.cases import clocks, decisions, moves, services
 from govhall.cases.models import Case, CaseEvent, CaseStep, SpecialProcedure
@@ -239,6 +240,66 @@ def test_a_special_procedure_ended_in_time_raises_nothing_and_one_ended_late_doe
     assert [e.action for e in anomaly_evidence(found(late, rules.SUSPENSION_OVERRUN)[0])["case_events"]] == [
         "special_start", "special_end",
     ]  # fmt: skip
+
+
+def when(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def test_time_based_anomalies_are_worded_and_evidenced_by_the_database_as_by_python(w):
+    case = w.accept(at(9, 23, 10))
+    step = sf.step_of(case)
+    steps = sf.sweep_at(step.due_at + MINUTE)
+    act(step.due_at + 2 * MINUTE, decisions.case_special_start, case=case, kind="expert_review",
+        reason="组织专家评审", announced_workdays=2, actor=w.approver)  # fmt: skip
+    procedure = SpecialProcedure.objects.get(case=case)
+    special = sf.sweep_at(procedure.announced_end_at + MINUTE)
+    ids = dict(CaseEvent.objects.filter(case=case).values_list("action", "id"))
+    expected = {
+        rules.STEP_OVERDUE: (steps, step.pk, [ids["step_start"]],
+                             f"办件{case.number}的“{step.name}”环节（第{step.round}轮）超时（{when(step.due_at)}到期）"),
+        rules.SUSPENSION_OVERRUN: (special, procedure.pk, [ids["special_start"]],
+                                   f"办件{case.number}的专家评审程序超过告知时长（应于{when(procedure.announced_end_at)}结束）"),
+    }  # fmt: skip
+    for code, (report, key, events, summary) in expected.items():
+        (anomaly,) = found(case, code)
+        assert (anomaly.key, anomaly.summary, anomaly.measure, anomaly.run) == (key, summary, {}, report.run)
+        assert anomaly.evidence == {"case_events": events, "audit_events": []}
+        assert (anomaly.detected_at, anomaly.severity, anomaly.department) == (
+            report.now, anomaly.rule.severity, w.department,
+        )  # fmt: skip
+        assert report.phases["anomalies"]["raised"] == 1
+
+
+def test_an_overdue_case_is_worded_with_its_local_deadline_and_cites_its_last_events(w, monkeypatch):
+    case = w.accept(at(9, 23, 10))
+    due = Case.objects.get(pk=case.pk).promised_due_at
+    conclude_void(w, case, due + dt.timedelta(hours=3))
+    monkeypatch.setattr(rules, "EVIDENCE_MAX", 1)  # the last row only
+    report = sf.sweep_at(due + dt.timedelta(hours=4))
+    (anomaly,) = found(case, rules.OVERDUE)
+    assert anomaly.summary == f"办件{case.number}超过承诺时限（{when(due)}到期）"
+    assert anomaly.evidence == {
+        "case_events": [CaseEvent.objects.get(case=case, action="conclude").pk], "audit_events": [],
+    }  # fmt: skip
+    assert report.phases["anomalies"]["raised"] == Anomaly.objects.count()
+
+
+def test_only_the_first_overdue_step_of_a_case_is_raised_while_its_anomaly_is_open(w):
+    case = w.accept(at(9, 23, 10))
+    first = sf.step_of(case)
+    second = CaseStep.objects.create(
+        case=case, round=first.round + 1, flow_order=first.flow_order, name="复核", role=first.role,
+        state=StepState.ACTIVE, started_at=first.started_at, due_at=first.due_at, warn_at=first.warn_at,
+    )  # fmt: skip
+    report = sf.sweep_at(first.due_at + MINUTE)
+    assert [a.key for a in found(case, rules.STEP_OVERDUE)] == [first.pk]
+    assert report.phases["anomalies"]["raised"] == Anomaly.objects.count()
+    anomaly_dismiss(
+        anomaly=found(case, rules.STEP_OVERDUE)[0], reason="系统故障导致超期，已核实", actor=w.supervisor
+    )
+    sf.sweep_at(first.due_at + dt.timedelta(hours=2))  # a full run: the next fact of the case
+    assert [a.key for a in found(case, rules.STEP_OVERDUE)] == [first.pk, second.pk]
 
 
 # --- concluded without a required step ----------------------------------------------------------------------

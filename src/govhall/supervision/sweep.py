@@ -12,8 +12,9 @@ done or not done and the next run completes the rest:
 5. ``step_clocks``          colours of every active step's clock, their cards and SMS.
 
 Phases 4 and 5 compare every clock (full: the first run, then at least hourly) or only the clocks
-that may have changed since the last run (incremental); on PostgreSQL they run at once, one
-connection each. Phases 3–5 take a PostgreSQL advisory lock (``pg_try_advisory_xact_lock``): a
+that may have changed since the last run (incremental). On PostgreSQL the anomalies and the two
+colour phases run last, in two lanes at once (``LANES``: anomalies then case clocks; step clocks),
+one connection each. Phases 3–5 take a PostgreSQL advisory lock (``pg_try_advisory_xact_lock``): a
 second sweep running at the same time skips them instead of queueing behind the first. The lock
 saves work only: the statements themselves never double anything (sweep_sql.py). A failing phase
 does not stop the others; SweepFailed is raised once every phase has had its turn.
@@ -274,6 +275,10 @@ PHASES: tuple[tuple[str, Phase], ...] = (
     ("orders", sweep_anomalies.escalate_orders),
 )
 CLOCK_PHASES: tuple[tuple[str, Phase], ...] = (("case_clocks", _case_clocks), ("step_clocks", _step_clocks))
+# On PostgreSQL, after the other phases: lanes run at once, one connection each, their phases in turn.
+# The anomalies and the two colour phases write disjoint tables and only read what the earlier phases
+# committed; the anomalies go with the lighter colour phase (the step clocks are the longest).
+LANES: tuple[tuple[str, ...], ...] = (("anomalies", "case_clocks"), ("step_clocks",))
 
 
 def _timed(report: SweepReport, name: str, phase: Phase, *, now, run) -> Exception | None:
@@ -290,16 +295,16 @@ def _timed(report: SweepReport, name: str, phase: Phase, *, now, run) -> Excepti
     return error
 
 
-def _in_own_connection(report: SweepReport, name: str, phase: Phase, *, now, run) -> Exception | None:
+def _lane(report: SweepReport, phases: list[tuple[str, Phase]], *, now, run) -> list[Exception | None]:
     try:
-        return _timed(report, name, phase, now=now, run=run)
+        return [_timed(report, name, phase, now=now, run=run) for name, phase in phases]
     finally:
         connection.close()  # this thread's connection
 
 
 def _parallel() -> bool:
-    """The two colour phases touch disjoint rows: on PostgreSQL they run at once, one connection
-    each (a full sweep is mostly writing rows, and a second core halves it). Not inside an open
+    """The lanes touch disjoint rows: on PostgreSQL they run at once, one connection each (a full
+    sweep is mostly writing rows, and a second core halves it). Not inside an open
     transaction (a test's): another connection could not see its rows."""
     return (
         connection.vendor == "postgresql"
@@ -313,15 +318,18 @@ def sweep_run(*, now: dt.datetime | None = None) -> SweepReport:
     now = now or timezone.now()
     run = SweepRun.objects.create(now=now, started_at=timezone.now())
     report = SweepReport(run=run.pk, now=now)
-    errors = [_timed(report, name, phase, now=now, run=run.pk) for name, phase in PHASES]
     if _parallel():
-        with ThreadPoolExecutor(max_workers=len(CLOCK_PHASES), thread_name_prefix="supervise") as pool:
+        laned = {name for lane in LANES for name in lane}
+        phases = dict(PHASES + CLOCK_PHASES)
+        errors = [_timed(report, n, p, now=now, run=run.pk) for n, p in PHASES if n not in laned]
+        with ThreadPoolExecutor(max_workers=len(LANES), thread_name_prefix="supervise") as pool:
             futures = [
-                pool.submit(_in_own_connection, report, n, p, now=now, run=run.pk) for n, p in CLOCK_PHASES
+                pool.submit(_lane, report, [(n, phases[n]) for n in lane], now=now, run=run.pk)
+                for lane in LANES
             ]
-            errors += [future.result() for future in futures]
+            errors += [error for future in futures for error in future.result()]
     else:
-        errors += [_timed(report, name, phase, now=now, run=run.pk) for name, phase in CLOCK_PHASES]
+        errors = [_timed(report, name, phase, now=now, run=run.pk) for name, phase in PHASES + CLOCK_PHASES]
     report.phases = {name: report.phases[name] for name, _phase in PHASES + CLOCK_PHASES}  # in order
     SweepRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), report=report.as_dict())
     SweepRun.objects.filter(started_at__lt=timezone.now() - RUNS_KEPT).delete()
