@@ -134,7 +134,9 @@ def test_list_is_scoped_and_newest_first(client, person, clerk, item):
     case_submit(**f.submit_kwargs(item, clerk, applicant_id_number=f.ric("44030819900101123")))
     numbers = [c["number"] for c in client.get("/api/v1/cases", **auth(person)).json()]
     assert numbers == mine[::-1]
-    assert len(client.get("/api/v1/cases", **auth(clerk)).json()) == 3
+    listed = client.get("/api/v1/cases", **auth(clerk)).json()
+    assert len(listed) == 3 and {c["applicant_name"] for c in listed} == {"张*"}  # a list masks names
+    assert client.get(f"/api/v1/cases/{mine[0]}", **auth(person)).json()["applicant_name"] == "张三"
     page = client.get("/api/v1/cases", {"limit": 1, "offset": 1}, **auth(person)).json()
     assert [c["number"] for c in page] == [mine[0]]
     bad = client.get("/api/v1/cases", {"limit": 0}, **auth(person))

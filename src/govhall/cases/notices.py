@@ -4,7 +4,7 @@
 in the action's transaction); ``notice_pdf`` renders the row's frozen facts whenever it is asked,
 from ``notice.data`` and the notice row only (never the live case), so a reprint is identical.
 
-``data`` always holds the case's base facts (``_base_facts``: case_number, item_code, item_name,
+``data`` always holds the case's base facts (``base_facts``: case_number, item_code, item_name,
 department, applicant_name, applicant_kind, site, received_at, accepted_at, legal_due_at,
 promised_due_at, legal_limit(+_unit), promised_limit(+_unit), state) and ``issued_by``. Services add
 the kind's own facts, JSON types only; instants as ISO strings with a time zone, dates as
@@ -56,7 +56,7 @@ def lookup_url(case: Case) -> str:
     return f"{settings.GOVHALL_PUBLIC_BASE_URL.rstrip('/')}/cases/lookup/?number={case.number}"
 
 
-def _base_facts(case: Case) -> dict:
+def base_facts(case: Case) -> dict:
     def iso(value):
         return value.isoformat() if value else None
 
@@ -97,7 +97,7 @@ def notice_issue(*, case: Case, kind: str, actor=None, data: dict | None = None,
     department = case.item.department
     count = Notice.objects.filter(case=case, kind=kind).count()
     number = f"{case.number}-{KIND_CODES[kind]}{count + 1:02d}"
-    facts = {**_base_facts(case), **(data or {}), "issued_by": getattr(actor, "pk", None)}
+    facts = {**base_facts(case), **(data or {}), "issued_by": getattr(actor, "pk", None)}
     return Notice.objects.create(
         case=case, kind=kind, number=number, issued_at=at, department=department,
         seal_text=seal_text(department), data=facts,

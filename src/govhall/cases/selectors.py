@@ -17,7 +17,12 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
 
 def case_check_password(*, case: Case, password: str) -> bool:
     """Public lookup (RULES.md "Cases"): case number + query password."""
-    return constant_time_equal(case.query_password_digest, sm3_hex(f"{case.number}:{password}"))
+    return constant_time_equal(case.query_password_digest, password_digest(case.number, password))
+
+
+def password_digest(number: str, password: str) -> str:
+    """What a case stores for its query password (SM3 of the number and the password)."""
+    return sm3_hex(f"{number}:{password}")
 
 
 def cases_due_for_deemed_acceptance(*, now) -> list[int]:

@@ -29,10 +29,11 @@ from govhall.cases.models import (
 from govhall.cases.moves import event, locked, move, notify, snapshot
 from govhall.cases.notices import notice_issue
 from govhall.cases.seals import chief_delegation
+from govhall.cases.selectors import password_digest
 from govhall.cases.states import REPORT_RECEIVED, Action, CaseState, next_state
 from govhall.catalog.models import CaseKind, ItemStatus, LimitUnit
 from govhall.core import audit, serials, workdays
-from govhall.core.crypto import keyed_digest, sm3_hex
+from govhall.core.crypto import keyed_digest
 from govhall.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from govhall.core.identity import check_ric, check_uscc
 from govhall.core.masking import mask_name
@@ -44,10 +45,6 @@ FORM_MAX_BYTES = 64 * 1024  # an online form's fields as JSON; materials are fil
 BATCH_MAX = 50  # filings in one market-day batch
 BATCH_FIELDS = frozenset({"item", "site", "applicant_name", "applicant_id_number", "applicant_kind",
                           "consent_recorded_at", "idempotency_key"})  # fmt: skip
-
-
-def _password_digest(number: str, password: str) -> str:
-    return sm3_hex(f"{number}:{password}")
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -160,7 +157,7 @@ def _submit(
                 site=site, window=window, channel=channel, applicant=applicant,
                 applicant_name=applicant_name.strip(), applicant_id_digest=digest, applicant_kind=applicant_kind,
                 agent=agent, consent_recorded_at=consent_recorded_at, idempotency_key=idempotency_key or None,
-                query_password_digest=_password_digest(number, password), report_status=REPORT_RECEIVED,
+                query_password_digest=password_digest(number, password), report_status=REPORT_RECEIVED,
                 received_at=now, form_data=form_data or {}, **_intake_clock(item, channel, now),
             )  # fmt: skip
     except IntegrityError:

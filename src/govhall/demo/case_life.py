@@ -26,7 +26,7 @@ from govhall.cases.models import (
     SupplementNotice,
     Undertaking,
 )
-from govhall.cases.notices import KIND_CODES, _base_facts, seal_text
+from govhall.cases.notices import KIND_CODES, base_facts, seal_text
 from govhall.cases.states import REPORT_STATUS, StepState, TaskState, next_state
 from govhall.catalog.models import CountersignMode
 from govhall.demo.case_time import WorkLine
@@ -124,7 +124,7 @@ class Life:
         notice = Notice(
             case=case, kind=kind, number=f"{case.number}-{KIND_CODES[kind]}{self.issued[kind]:02d}", issued_at=at,
             department=department, seal_text=seal_text(department),
-            data={**_base_facts(case), **(data or {}), "issued_by": getattr(_user(actor), "pk", None)},
+            data={**base_facts(case), **(data or {}), "issued_by": getattr(_user(actor), "pk", None)},
         )  # fmt: skip
         self.rows.notices.append(notice)
         return notice

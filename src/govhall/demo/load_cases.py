@@ -77,7 +77,7 @@ from govhall.cases.models import (
     SupplementNotice,
     Undertaking,
 )
-from govhall.cases.services import _password_digest
+from govhall.cases.selectors import password_digest
 from govhall.cases.states import CaseState
 from govhall.core import audit, workdays
 from govhall.core.models import SerialCounter
@@ -146,7 +146,7 @@ def load_history(*, now: dt.datetime) -> CasesResult:
     for i, plan in enumerate(plans):
         case_rng = random.Random(SEED * 7 + i)
         password = f"{case_rng.randrange(10**6):06d}"
-        case = make_case(plan, password_digest=_password_digest(plan.number, password), people=people)
+        case = make_case(plan, password_digest=password_digest(plan.number, password), people=people)
         life = Life(case=case, rows=rows, world=world, line=line, now_minute=now_minute)
         Replay(life, plan, case_rng).run()
         if sample is None and plan.applicant is people.zhang_san and case.state == CaseState.DELIVERED:
