@@ -8,6 +8,10 @@ urlpatterns = [
     path("guide/", include("govhall.catalog.urls")),
     path("cases/", include("govhall.cases.urls")),
     path("supervision/", include("govhall.supervision.urls")),
+    path("ratings/", include("govhall.ratings.urls")),
+    path("inquiries/", include("govhall.inquiries.urls")),
+    path("hall/", include("govhall.hall.urls")),
+    path("staffing/", include("govhall.staffing.urls")),
     path("api/v1/", include("govhall.api.urls")),
     path("", include("govhall.portal.urls")),
 ]

@@ -1,5 +1,7 @@
 """``govhall seed_demo``: load the demo city centre once, then its cases; a second run changes nothing."""
 
+from importlib import import_module
+
 from django.core.management import CommandError, call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.db import IntegrityError
@@ -41,6 +43,7 @@ _LABELS = {
     "notices": "文书",
     "applicant_accounts": "申请人账户（演示，不可登录）",
 }
+DEMO_CONTEXTS = ("ratings", "inquiries", "hall", "staffing")
 _CASE_KEYS = (
     "cases", "cases_history", "cases_current", "cases_current_refused", "cases_open", "cases_concluded",
     "cases_late", "cases_refused", "cases_withdrawn", "cases_revoked", "step_tasks_pending", "case_events",
@@ -71,6 +74,8 @@ class Command(BaseCommand):
             # history is laid on the working days of the calendar.
             self._seed_calendar()
         cases = CasesResult(created=False) if options["no_cases"] else self._cases()
+        if not options["no_cases"]:
+            self._contexts()
         if result.created:
             self.stdout.write(self.style.SUCCESS("演示数据已载入：七里市政务服务中心"))
         elif cases.created:
@@ -92,6 +97,19 @@ class Command(BaseCommand):
                 "演示账号（密码 Govhall#2026）：manager clerk chief approver inspector supervisor "
                 "agent applicant enterprise trader"
             )
+
+    def _contexts(self) -> None:
+        """Each context above cases seeds its own demo rows (``<context>.demo.seed()``, idempotent:
+        it returns {label: count} of what it wrote, empty when the rows were already there)."""
+        for name in DEMO_CONTEXTS:
+            try:
+                module = import_module(f"govhall.{name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"govhall.{name}.demo":
+                    raise
+                continue
+            for label, count in module.seed().items():
+                self.stdout.write(f"  {label}：{count}")
 
     def _cases(self):
         try:
