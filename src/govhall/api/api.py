@@ -153,12 +153,14 @@ def _mount_routers() -> None:
     api.add_router("/supervision", supervision_router)
     api.add_router("/supervision", grades_router)
     from govhall.hall.api import router as hall_router
+    from govhall.hall.queue.api import router as queue_router
     from govhall.inquiries.api import router as inquiries_router
     from govhall.ratings.api import router as ratings_router
     from govhall.staffing.api import router as staffing_router
 
     api.add_router("/ratings", ratings_router)
     api.add_router("/inquiries", inquiries_router)
+    api.add_router("/hall/queue", queue_router)
     api.add_router("/hall", hall_router)
     api.add_router("/staffing", staffing_router)
 

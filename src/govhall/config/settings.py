@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "govhall.ratings",
     "govhall.inquiries",
     "govhall.hall",
+    "govhall.hall.queue",
     "govhall.staffing",
     "govhall.portal",
     "govhall.demo",

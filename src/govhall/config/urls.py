@@ -10,6 +10,7 @@ urlpatterns = [
     path("supervision/", include("govhall.supervision.urls")),
     path("ratings/", include("govhall.ratings.urls")),
     path("inquiries/", include("govhall.inquiries.urls")),
+    path("hall/", include("govhall.hall.queue.urls")),
     path("hall/", include("govhall.hall.urls")),
     path("staffing/", include("govhall.staffing.urls")),
     path("api/v1/", include("govhall.api.urls")),
