@@ -194,6 +194,10 @@ def _report(label: str, cases: list[list[Action]], floors: list[list[float]]) ->
     print(f"  floor   {1 / statistics.median(floor_case):8.1f} cases/s   {median_floor:6.2f} ms/action (median)"
           f"   {sum(len(a.dml) for a in actions) / len(actions):5.1f} statements/action")  # fmt: skip
     print(f"  ratio engine/floor (median ms/action): {median_action / median_floor:4.1f}x")
+    if len(cases[0]) == 5:
+        names = ("accept", "sign 1", "sign 2", "sign 3 (starts the next step)", "decide")
+        parts = [f"{n} {statistics.median(c[i].seconds for c in cases) * 1000:.2f}" for i, n in enumerate(names)]
+        print(f"  per action (median ms): {'; '.join(parts)}")
 
 
 def _flatness(cases: list[list[Action]]) -> None:
@@ -207,10 +211,24 @@ def _flatness(cases: list[list[Action]]) -> None:
               f"cycle 11 {ms[1]:.2f} ms/action {qs[1]:.1f} q/action")  # fmt: skip
 
 
+def _profile(work, top: int) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_callees(r"cases/(services|processing|moves|notices)\.py.*(_accept|task_complete|move|notice_issue|settle|start_round)\b")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=40, help="cases for (a)")
     parser.add_argument("--returned", type=int, default=4, help="cases for (b)")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="profile (a) and print the N costliest functions (cumulative), then stop")
     args = parser.parse_args()
     _setup()
     from django.conf import settings
@@ -227,6 +245,10 @@ def main() -> None:
         recorder = Recorder()
         with connection.execute_wrapper(recorder):
             _run_case(site, item, users, recorder, 0)  # warm-up (imports, caches)
+            if args.profile:
+                _profile(lambda: [_run_case(site, item, users, recorder, 0) for _ in range(args.cases)],
+                         args.profile)  # fmt: skip
+                return
             runs_a = [_run_case(site, item, users, recorder, 0) for _ in range(args.cases)]
             runs_b = [_run_case(site, item, users, recorder, 10) for _ in range(args.returned)]
         floors_a = [_replay(acts, case, _submit(site, item, users["clerk"])) for case, acts in runs_a]

@@ -12,6 +12,7 @@ from govhall.core import workdays
 from govhall.core.clock import Budget, Pause, RunningClock
 
 ACCEPTANCE_WORKDAYS = Decimal("5")  # 行政许可法 Art. 32
+LIMIT_FIELDS = ("legal_limit", "legal_limit_unit", "promised_limit", "promised_limit_unit")
 
 
 def acceptance_deadline(received_at: dt.datetime) -> dt.datetime:
@@ -46,6 +47,8 @@ def _version_limits(item_version_id: int) -> dict:
     return {
         "legal": (Decimal(snap["legal_limit"]), snap["legal_limit_unit"]),
         "promised": (Decimal(snap["promised_limit"]), snap["promised_limit_unit"]),
+        # as written in the snapshot, for the facts frozen into notices
+        "snapshot": {k: snap[k] for k in LIMIT_FIELDS if k in snap},
     }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from govhall.cases import clocks
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import REPORT_STATUS, next_state
-from govhall.core import audit, outbox
+from govhall.core import audit, outbox, prepared
 from govhall.core.crypto import decrypt
 
 
@@ -21,17 +21,22 @@ def event(
     case: Case, *, action: str, actor, at, from_state: str, note: str, effect: dict | None = None,
     step=None, task=None,
 ):  # fmt: skip
-    return CaseEvent.objects.create(
+    return prepared.insert(CaseEvent(
         case=case, step=step, task=task, action=action, actor=actor if getattr(actor, "pk", None) else None, at=at,
         from_state=from_state, to_state=case.state, report_status=case.report_status,
         clock_effect={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (effect or {}).items()},
         note=note,
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+_CASE_WITH_ITEM_FOR_UPDATE = prepared.Select(
+    lambda pk: Case.objects.select_for_update(of=("self",)).select_related("item").filter(pk=pk)
+)
 
 
 def locked(case: Case) -> Case:
     # Row lock, then the state is checked on the fresh row: two clerks at once → one wins.
-    return Case.objects.select_for_update(of=("self",)).select_related("item").get(pk=case.pk)
+    return _CASE_WITH_ITEM_FOR_UPDATE.one(case.pk)
 
 
 def move(
@@ -54,7 +59,7 @@ def move(
     table_status = REPORT_STATUS[(from_state, action)]
     case.report_status = report_status or (table_status if table_status is not None else case.report_status)
     effect = clocks.refresh(case)
-    case.save()
+    prepared.update(case)
     if case.clock_paused_at != paused_before:
         clocks.refresh_steps(case)  # a pause or resume moves every active step's deadline too
     event(case, action=action, actor=actor, at=at, from_state=from_state, note=note, effect=effect,

@@ -33,9 +33,12 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from govhall.cases import clocks
 from govhall.cases.models import ApplicantKind, Case, DeliveryMethod, Notice, ResultCode
+from govhall.core import prepared
 from govhall.core.documents import qr_png_data_uri, render_pdf
 from govhall.core.masking import mask_name
+from govhall.org.models import Department, Site
 
 KIND_CODES = {
     Notice.Kind.ACCEPTANCE: "SL",
@@ -56,25 +59,44 @@ def lookup_url(case: Case) -> str:
     return f"{settings.GOVHALL_PUBLIC_BASE_URL.rstrip('/')}/cases/lookup/?number={case.number}"
 
 
+# Every acceptance issues a notice: its reads are compiled once (core.prepared).
+_DEPARTMENT = prepared.Select(lambda pk: Department.objects.filter(pk=pk))
+_SITE_NAME = prepared.Select(lambda pk: Site.objects.filter(pk=pk).values_list("name"))
+_NOTICES_OF_KIND = prepared.Select(
+    lambda case_id, kind: Notice.objects.filter(case_id=case_id, kind=kind).order_by().values_list("pk")
+)
+
+
+def _department(case: Case) -> Department:
+    """The item's department, read once and kept on the item as a lazy load would keep it."""
+    item = case.item
+    cached = item._state.fields_cache.get("department")
+    if cached is None:
+        cached = _DEPARTMENT.one(item.department_id)
+        item._state.fields_cache["department"] = cached
+    return cached
+
+
 def base_facts(case: Case) -> dict:
     def iso(value):
         return value.isoformat() if value else None
 
     item = case.item
     # The limits the case runs under are its item version's (an item edit makes a new version).
-    version = (case.item_version.snapshot or {}) if case.item_version_id else {}
+    version = clocks.limits(case)["snapshot"] if case.item_version_id else {}
 
     def limit(field):
         return version.get(field, str(getattr(item, field)))
 
+    site = case._state.fields_cache.get("site")
     return {
         "case_number": case.number,
         "item_code": item.code,
         "item_name": item.name,
-        "department": item.department.name,
+        "department": _department(case).name,
         "applicant_name": case.applicant_name,
         "applicant_kind": case.applicant_kind,
-        "site": case.site.name,
+        "site": site.name if site is not None else _SITE_NAME.one(case.site_id)[0],
         "received_at": iso(case.received_at),
         "accepted_at": iso(case.accepted_at),
         "legal_due_at": iso(case.legal_due_at),
@@ -94,14 +116,14 @@ def notice_issue(*, case: Case, kind: str, actor=None, data: dict | None = None,
     to the case's base facts; JSON types only.
     """
     at = at or timezone.now()
-    department = case.item.department
-    count = Notice.objects.filter(case=case, kind=kind).count()
+    department = _department(case)
+    count = len(_NOTICES_OF_KIND.all(case.pk, kind))
     number = f"{case.number}-{KIND_CODES[kind]}{count + 1:02d}"
     facts = {**base_facts(case), **(data or {}), "issued_by": getattr(actor, "pk", None)}
-    return Notice.objects.create(
+    return prepared.insert(Notice(
         case=case, kind=kind, number=number, issued_at=at, department=department,
         seal_text=seal_text(department), data=facts,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 # --- rendering -------------------------------------------------------------------------------

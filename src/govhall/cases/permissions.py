@@ -69,9 +69,7 @@ def require(action: str, *, case: Case | None = None, actor, item=None, site=Non
     """Raise PermissionDenied unless ``actor`` (staff) may do ``action``; returns the Staff or None."""
     roles, scoped = STAFF_RULES[action]
     staff = require_role(actor, *roles)
-    item = item or case.item
-    site = site or case.site
-    if scoped and not covers(actor, item=item, site=site):
+    if scoped and not covers(actor, item=item or case.item, site=site or case.site):
         raise _out_of_scope()
     return staff
 

@@ -65,7 +65,7 @@ from govhall.cases.models import Case, CaseStep, Decision, StepTask
 from govhall.cases.selectors import tasks_for as tasks_for  # noqa: F401 - the workbench's selector
 from govhall.cases.states import Action, CaseState, StepState, TaskState
 from govhall.catalog.models import CountersignMode, ItemVersion
-from govhall.core import audit, workdays
+from govhall.core import audit, prepared, workdays
 from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
 from govhall.org.access import staff_of
 from govhall.org.models import Department, Role, Staff
@@ -119,11 +119,16 @@ def seat_codes(spec: dict) -> list[str]:
     return list(spec.get("countersign_departments") or [])
 
 
+_DEPARTMENT_IDS = prepared.Select(
+    lambda *codes: Department.objects.filter(code__in=codes).order_by().values_list("code", "pk")
+)
+
+
 def _resolve(case: Case, spec: dict) -> tuple[int, list[int]]:
     """(step department id, seat department ids) of a flow step: one query."""
     own, seats = spec.get("department"), seat_codes(spec)
-    codes = {c for c in [own, *seats] if c}
-    ids = dict(Department.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    codes = sorted({c for c in [own, *seats] if c})
+    ids = dict(_DEPARTMENT_IDS.all(*codes)) if codes else {}
     missing = sorted(codes - ids.keys())
     if missing:
         raise ValidationFailed(
@@ -145,9 +150,20 @@ def _not_active(state: str) -> Conflict:
     )
 
 
+# The hot path of every step operation, compiled once (core.prepared): the case row alone (step
+# operations reach the item, a join of ~40 columns, only when needed), a round's tasks and its step.
+CASE_FOR_UPDATE = prepared.Select(lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk))
+ROUND_FOR_UPDATE = prepared.Select(
+    lambda step_id: StepTask.objects.select_for_update(of=("self",)).filter(step_id=step_id).order_by()
+)
+STEP = prepared.Select(lambda pk: CaseStep.objects.filter(pk=pk))
+STAFF_ROLES = prepared.Select(
+    lambda user_id: Staff.objects.filter(user_id=user_id).values_list("department_id", "role", "active")
+)
+
+
 def lock_case(case_id: int, *, require_accepted: bool = True) -> Case:
-    # The case row alone: step operations reach the item (a join of ~40 columns) only when needed.
-    case = Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+    case = CASE_FOR_UPDATE.one(case_id)
     if require_accepted and case.state != CaseState.ACCEPTED:
         raise _not_active(CaseState(case.state).label)
     return case
@@ -175,13 +191,13 @@ def may_work(task: StepTask, user, role: str) -> bool:
     """The task's assignee, or (assignee NULL) active staff of its department with the step's role."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    # The hot path of every signature: two columns, not the staff row with its joins.
-    found = Staff.objects.filter(user_id=user.pk, active=True).values_list("department_id", "role").first()
-    if found is None:
+    # The hot path of every signature: three columns, not the staff row with its joins.
+    found = [(dept, r) for dept, r, active in STAFF_ROLES.all(user.pk) if active]
+    if not found:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.pk
-    return found == (task.department_id, role)
+    return (task.department_id, role) in found
 
 
 def require_holder(task: StepTask, actor) -> None:
@@ -220,8 +236,7 @@ def _new_step(case: Case, spec: dict, *, round_no: int, at, department_id: int) 
     )  # fmt: skip
     clock = clocks.step_clock(case, step)
     step.due_at, step.warn_at = clock.due_at, clock.warn_at
-    step.save(force_insert=True)
-    return step
+    return prepared.insert(step)
 
 
 def _carried(step: CaseStep, previous: CaseStep, skip_seq: int, at) -> dict[int, list[StepTask]]:
@@ -278,7 +293,7 @@ def start_round(
                 created_at=at,
             )
         )
-    StepTask.objects.bulk_create(tasks)
+    prepared.insert_many(tasks)
     moves.event(case, action="step_start", actor=actor, at=at, from_state=case.state, step=step,
                 note=_("%(name)s（第%(n)s轮）") % {"name": step.name, "n": round_no})  # fmt: skip
     return step
@@ -288,7 +303,7 @@ def end_step(step: CaseStep, state: str, at, outcome: str = "", *, cancel: bool 
     """Close a round (passed, rejected, returned, withdrawn, cancelled) and cancel its open tasks
     (``cancel=False``: the caller knows none is open)."""
     step.state, step.outcome, step.finished_at = state, outcome, at
-    step.save(update_fields=["state", "outcome", "finished_at"])
+    prepared.update(step, ["state", "outcome", "finished_at"])
     if cancel:
         StepTask.objects.filter(step=step, state__in=OPEN_TASK_STATES).update(state=TaskState.CANCELLED)
 
@@ -413,14 +428,15 @@ def lock_round(task: StepTask) -> tuple[Case, StepTask, list[StepTask]]:
     """lock_task, but with every task of the round in the same query (a signature settles the
     round right after, so reading the round once saves a query on the hottest path)."""
     case = lock_case(task.case_id)
-    tasks = list(
-        StepTask.objects.select_for_update(of=("self",)).select_related("step").filter(step_id=task.step_id)
-    )
+    tasks = ROUND_FOR_UPDATE.all(task.step_id)
     mine = next((t for t in tasks if t.pk == task.pk), None)
     if mine is None:
         raise StepTask.DoesNotExist(task.pk)
-    if mine.step.state != StepState.ACTIVE:
-        raise _not_active(StepState(mine.step.state).label)
+    step = STEP.one(task.step_id)
+    for t in tasks:
+        t.step = step  # one step object for the round, as select_related would give
+    if step.state != StepState.ACTIVE:
+        raise _not_active(StepState(step.state).label)
     return case, mine, tasks
 
 
@@ -516,7 +532,7 @@ def task_complete(*, task: StepTask, opinion: str, comment: str = "", actor) -> 
     task.state, task.opinion, task.comment = TaskState.DONE, opinion, (comment or "").strip()
     task.done_at, task.done_by, task.opened_at = at, actor, task.opened_at or at
     task.assignee_id = task.assignee_id or actor.pk  # a department's task is claimed by its signer
-    task.save(update_fields=["state", "opinion", "comment", "done_at", "done_by", "opened_at", "assignee"])
+    prepared.update(task, ["state", "opinion", "comment", "done_at", "done_by", "opened_at", "assignee"])
     if task.relation == DELEGATE:
         _delegate_back(task, actor)
     record(case, "complete", actor=actor, at=at, note=task.comment, step=task.step, task=task,

@@ -17,7 +17,6 @@ import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from govhall.core import prepared
 from govhall.core.crypto import constant_time_equal, sm3_hex
 from govhall.core.errors import Conflict, ValidationFailed
 from govhall.core.middleware import current_source_ip
@@ -149,33 +149,8 @@ def record(
             **_actor_fields(actor),
         )
         event.hash = event_hash(event)
-        _insert(event)
+        prepared.insert(event)  # built once per process: every service writes one
     return event
-
-
-def _insert(event: AuditEvent) -> None:
-    """INSERT the event with a statement built once per process: every service writes one, and the
-    ORM's per-call compilation cost more than the write. Values go through each field's own
-    ``get_db_prep_save`` (datetimes, JSON, addresses), exactly as ``save()`` would."""
-    fields = _insert_fields()
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), values)
-        event.pk = cursor.fetchone()[0] if connection.vendor == "postgresql" else cursor.lastrowid
-    event._state.adding, event._state.db = False, connection.alias
-
-
-def _insert_fields() -> list:
-    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-
-
-@lru_cache(maxsize=4)
-def _insert_sql(vendor: str) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _insert_fields())
-    marks = ", ".join(["%s"] * len(_insert_fields()))
-    returning = " RETURNING id" if vendor == "postgresql" else ""
-    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({marks}){returning}"  # noqa: S608
 
 
 # --- verification -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from govhall.core import prepared
 from govhall.core.errors import NotFound, PermissionDenied
 from govhall.org.models import Delegation, Department, Role, Site, SiteKind, Staff, Window
 
@@ -44,10 +45,17 @@ def staff_of(user) -> Staff | None:
     return _lookup_staff(user) if cached is _UNSET else cached
 
 
+# Every service's permission check starts here: compiled once (core.prepared), inactive rows
+# filtered in Python (a user has one staff row, rarely a few).
+_STAFF_OF_USER = prepared.Select(
+    lambda user_id: Staff.objects.select_related("department", "site").filter(user_id=user_id)
+)
+
+
 def _lookup_staff(user) -> Staff | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return Staff.objects.select_related("department", "site").filter(user_id=user.pk, active=True).first()
+    return next((s for s in _STAFF_OF_USER.all(user.pk) if s.active), None)
 
 
 def _forbidden() -> PermissionDenied:

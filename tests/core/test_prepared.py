@@ -1,0 +1,107 @@
+"""core.prepared: statements built once must read and write exactly what the ORM would."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, transaction
+
+from govhall.core import prepared
+from govhall.core.models import AuditEvent
+from govhall.org.models import Department, DepartmentKind, Site, SiteKind
+
+pytestmark = pytest.mark.django_db
+
+SITE_WITH_DEPARTMENT = prepared.Select(lambda pk: Site.objects.select_related("department").filter(pk=pk))
+DEPARTMENT_CODES = prepared.Select(
+    lambda *codes: Department.objects.filter(code__in=codes).order_by("code").values_list("code", "name")
+)
+
+
+def _department(code="D1", name="一局"):
+    return Department.objects.create(code=code, name=name, kind=DepartmentKind.STATIONED)
+
+
+def test_insert_sets_the_pk_and_writes_every_field_as_save_would():
+    event = AuditEvent(
+        occurred_at=datetime(2026, 11, 26, 9, 30, tzinfo=UTC), action="t.insert", object_type="x",
+        object_id="1", success=True, before={"a": 1}, after=None, detail={"k": "值"}, source_ip="10.0.0.1",
+        prev_hash="0" * 64, hash="1" * 64, actor_name="", actor_role="",
+    )  # fmt: skip
+    prepared.insert(event)
+    assert event.pk is not None and not event._state.adding
+    back = AuditEvent.objects.get(pk=event.pk)
+    assert (back.occurred_at, back.before, back.after, back.detail, back.source_ip) == (
+        datetime(2026, 11, 26, 9, 30, tzinfo=UTC), {"a": 1}, None, {"k": "值"}, "10.0.0.1",
+    )  # fmt: skip
+
+
+def test_insert_many_returns_pks_in_order():
+    rows = prepared.insert_many([Department(code=f"M{i}", name=f"多{i}", kind=DepartmentKind.STATIONED)
+                                 for i in range(3)])  # fmt: skip
+    assert [Department.objects.get(pk=d.pk).code for d in rows] == ["M0", "M1", "M2"]
+    assert prepared.insert_many([]) == []
+
+
+def test_update_named_fields_only_and_all_fields():
+    dept = _department()
+    dept.name, dept.phone = "改名局", "12345"
+    prepared.update(dept, ["name"])
+    dept.refresh_from_db()
+    assert (dept.name, dept.phone) == ("改名局", "")
+    dept.phone, dept.sort = "0571", 7
+    prepared.update(dept)
+    dept.refresh_from_db()
+    assert (dept.phone, dept.sort) == ("0571", 7)
+
+
+def test_select_attaches_select_related_objects():
+    dept = _department()
+    site = Site.objects.create(code="S1", name="中心", kind=SiteKind.CENTRE, department=dept)
+    got = SITE_WITH_DEPARTMENT.one(site.pk)
+    assert got == site and got.name == "中心"
+    assert "department" in got._state.fields_cache and got.department.name == "一局"
+    with pytest.raises(Site.DoesNotExist):
+        SITE_WITH_DEPARTMENT.one(site.pk + 1000)
+
+
+def test_select_values_list_with_in_lists_of_different_lengths():
+    for code in ("A", "B", "C"):
+        _department(code, f"{code}局")
+    assert DEPARTMENT_CODES.all("A") == [("A", "A局")]
+    assert DEPARTMENT_CODES.all("C", "A") == [("A", "A局"), ("C", "C局")]
+    assert DEPARTMENT_CODES.all("Z", "Y") == []
+
+
+def test_a_constant_in_the_filter_is_refused():
+    constant = prepared.Select(lambda code: Department.objects.filter(code=code, kind="stationed"))
+    with pytest.raises(ValueError, match="binds"):
+        constant.all("A")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_select_for_update_from_threads_serialises_writers(postgres_only):
+    """One compiled FOR UPDATE statement used from several threads' connections: it locks."""
+    dept = _department()
+    locked = prepared.Select(lambda pk: Department.objects.select_for_update().filter(pk=pk))
+    errors = []
+
+    def bump():
+        try:
+            with transaction.atomic():
+                row = locked.one(dept.pk)
+                row.sort += 1
+                prepared.update(row, ["sort"])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    dept.refresh_from_db()
+    assert dept.sort == 8
