@@ -154,9 +154,13 @@ def _not_active(state: str) -> Conflict:
 # operations reach the item, a join of ~40 columns, only when needed), a round's tasks and its step.
 CASE_FOR_UPDATE = prepared.Select(lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk))
 ROUND_FOR_UPDATE = prepared.Select(
-    lambda step_id: StepTask.objects.select_for_update(of=("self",)).filter(step_id=step_id).order_by()
+    lambda step_id: (
+        StepTask.objects.select_for_update(of=("self",))
+        .select_related("step")
+        .filter(step_id=step_id)
+        .order_by()
+    )
 )
-STEP = prepared.Select(lambda pk: CaseStep.objects.filter(pk=pk))
 STAFF_ROLES = prepared.Select(
     lambda user_id: Staff.objects.filter(user_id=user_id).values_list("department_id", "role", "active")
 )
@@ -432,9 +436,9 @@ def lock_round(task: StepTask) -> tuple[Case, StepTask, list[StepTask]]:
     mine = next((t for t in tasks if t.pk == task.pk), None)
     if mine is None:
         raise StepTask.DoesNotExist(task.pk)
-    step = STEP.one(task.step_id)
+    step = mine.step
     for t in tasks:
-        t.step = step  # one step object for the round, as select_related would give
+        t.step = step  # one step object for the whole round
     if step.state != StepState.ACTIVE:
         raise _not_active(StepState(step.state).label)
     return case, mine, tasks

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from govhall.core import workdays
 from govhall.core.errors import Conflict, ValidationFailed
@@ -106,7 +107,8 @@ class RunningClock:
         return replace(self, budget=Budget(self.budget.amount + Decimal(str(by)), self.budget.unit))
 
     # -- the measure line ----------------------------------------------------------------------
-    @property
+    # Derived values are cached on the instance: a clock is immutable (changes return a new one).
+    @cached_property
     def _origin(self) -> dt.datetime:
         if self.budget.unit == "hour":
             return self.started_at  # 民法典 Art. 201 para 2: hours count from the instant
@@ -135,7 +137,7 @@ class RunningClock:
     def _budget_us(self) -> int:
         return int(self.budget.amount * _UNIT_US[self.budget.unit])
 
-    @property
+    @cached_property
     def due_at(self) -> dt.datetime | None:
         """When the budget runs out; None while paused (the deadline is not known yet)."""
         if self.paused:
@@ -151,7 +153,7 @@ class RunningClock:
             return workdays.natural_due(self.started_at, self.budget.amount, paused)
         return self.started_at + dt.timedelta(microseconds=self._budget_us() + paused)
 
-    @property
+    @cached_property
     def warn_at(self) -> dt.datetime | None:
         """When the clock turns yellow: remaining ≤ ratio × limit, or ≤ ``warn_workdays`` working days."""
         due = self.due_at

@@ -193,14 +193,16 @@ def workdays_between(a: dt.date, b: dt.date) -> int:
 # ---------------------------------------------------------------------------------------------
 # Instants: working time as a continuous line (ADR 0003)
 # ---------------------------------------------------------------------------------------------
+# Working days are the centre's: instants are read in its zone (settings.TIME_ZONE), never in a zone
+# a request may have activated (which would also cost a context-local lookup per call).
 def _local(instant: dt.datetime) -> dt.datetime:
-    if timezone.is_naive(instant):
+    if instant.utcoffset() is None:
         raise ValidationFailed("时间必须带时区", code="workdays_naive_datetime")
-    return timezone.localtime(instant)
+    return instant.astimezone(timezone.get_default_timezone())
 
 
 def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
 def _since_midnight_us(local: dt.datetime) -> int:
@@ -247,12 +249,12 @@ def natural_due(start: dt.datetime, days: Decimal, extra_us: int = 0) -> dt.date
     if days == 0 and extra_us == 0:
         return period_origin(start)
     raw = period_origin(start) + dt.timedelta(days=int(days), microseconds=extra_us)
-    local = timezone.localtime(raw)
+    local = _local(raw)
     if _since_midnight_us(local) != 0:
         # Paused time can end the period inside a day: the period then ends at 24:00 of that day
         # (民法典 Art. 203), which keeps the deadline monotone in the paused time.
         raw = _midnight(local.date() + dt.timedelta(days=1))
-    last = timezone.localtime(raw).date() - dt.timedelta(days=1)
+    last = _local(raw).date() - dt.timedelta(days=1)
     if is_workday(last):
         return raw
     # 民法典 Art. 203: a period whose last day is a rest day ends on the next working day.
