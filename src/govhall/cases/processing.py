@@ -56,7 +56,7 @@ case ends before its decision (withdrawn, concluded early, revoked).
 import functools
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,6 +161,9 @@ ROUND_FOR_UPDATE = prepared.Select(
         .order_by()
     )
 )
+TASK_FOR_UPDATE = prepared.Select(
+    lambda pk: StepTask.objects.select_for_update(of=("self",)).select_related("step").filter(pk=pk)
+)
 STAFF_ROLES = prepared.Select(
     lambda user_id: Staff.objects.filter(user_id=user_id).values_list("department_id", "role", "active")
 )
@@ -176,7 +179,7 @@ def lock_case(case_id: int, *, require_accepted: bool = True) -> Case:
 def lock_task(task: StepTask) -> tuple[Case, StepTask]:
     """Lock the case row, then the task row (that order, always); the task's step must be active."""
     case = lock_case(task.case_id)
-    task = StepTask.objects.select_for_update(of=("self",)).select_related("step").get(pk=task.pk)
+    task = TASK_FOR_UPDATE.one(task.pk)
     if task.step.state != StepState.ACTIVE:
         raise _not_active(StepState(task.step.state).label)
     return case, task
@@ -303,13 +306,24 @@ def start_round(
     return step
 
 
+@functools.lru_cache(maxsize=4)
+def _cancel_open_sql(vendor: str) -> str:
+    quote, meta = connection.ops.quote_name, StepTask._meta
+    state, step = quote(meta.get_field("state").column), quote(meta.get_field("step").column)
+    marks = ", ".join(["%s"] * len(OPEN_TASK_STATES))
+    return f"UPDATE {quote(meta.db_table)} SET {state} = %s WHERE {step} = %s AND {state} IN ({marks})"  # noqa: S608
+
+
 def end_step(step: CaseStep, state: str, at, outcome: str = "", *, cancel: bool = True) -> None:
     """Close a round (passed, rejected, returned, withdrawn, cancelled) and cancel its open tasks
     (``cancel=False``: the caller knows none is open)."""
     step.state, step.outcome, step.finished_at = state, outcome, at
     prepared.update(step, ["state", "outcome", "finished_at"])
     if cancel:
-        StepTask.objects.filter(step=step, state__in=OPEN_TASK_STATES).update(state=TaskState.CANCELLED)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _cancel_open_sql(connection.vendor), [TaskState.CANCELLED, step.pk, *OPEN_TASK_STATES]
+            )
 
 
 def steps_start(*, case: Case, at, actor) -> CaseStep | None:

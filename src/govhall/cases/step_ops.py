@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from govhall.cases import processing as engine
 from govhall.cases.models import Case, CaseCopy, CaseFile, CaseStep, StepTask
 from govhall.cases.states import StepState, TaskState
-from govhall.core import outbox
+from govhall.core import outbox, prepared
 from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
 from govhall.core.personal import user_mobile
 from govhall.org.access import require_role, staff_of
@@ -75,7 +75,7 @@ def _touch(task: StepTask, at, actor, *fields: str) -> None:
     """The holder has worked the task: opened ("touched") and claimed if it was a department's."""
     task.opened_at = task.opened_at or at
     task.assignee_id = task.assignee_id or actor.pk
-    task.save(update_fields=["opened_at", "assignee", *fields])
+    prepared.update(task, ["opened_at", "assignee", *fields])
 
 
 def _staff_user(user, *, code: str, field: str, actor=None) -> Staff:
