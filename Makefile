@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/bench_catalog_search.py
 	$(BIN)/python bench/bench_cases.py
 	$(BIN)/python bench/bench_supervise.py
+	$(BIN)/python bench/bench_inquiries.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -236,6 +236,13 @@ GOVHALL_SUPERVISION_PARALLEL = env_bool("GOVHALL_SUPERVISION_PARALLEL", True)
 GOVHALL_GRADE_WEIGHTS = json.loads(env_str("GOVHALL_GRADE_WEIGHTS", "{}"))
 GOVHALL_GRADE_THRESHOLDS = json.loads(env_str("GOVHALL_GRADE_THRESHOLDS", "{}"))
 GOVHALL_GRADE_LETTER_REPLY_WORKDAYS = env_int("GOVHALL_GRADE_LETTER_REPLY_WORKDAYS", 10, minimum=1)
+# Inquiries (docs/adr/0014-inquiries.md): answer limit (unit workday | workhour | hour), a taken
+# question's lease, complaint reply deadline, days a reply waits for the complainant's rating.
+GOVHALL_INQUIRY_ANSWER_LIMIT = env_str("GOVHALL_INQUIRY_ANSWER_LIMIT", "1")
+GOVHALL_INQUIRY_ANSWER_UNIT = env_str("GOVHALL_INQUIRY_ANSWER_UNIT", "workday")
+GOVHALL_INQUIRY_TAKE_MINUTES = env_int("GOVHALL_INQUIRY_TAKE_MINUTES", 15, minimum=1)
+GOVHALL_COMPLAINT_REPLY_WORKDAYS = env_int("GOVHALL_COMPLAINT_REPLY_WORKDAYS", 5, minimum=1)
+GOVHALL_COMPLAINT_RATING_DAYS = env_int("GOVHALL_COMPLAINT_RATING_DAYS", 10, minimum=1)
 # Staffing (staffing/rules.py, ADR 0018): JSON objects overriding the defaults, e.g.
 # GOVHALL_STAFFING_DEDUCTIONS='{"late_minor": 1, "off_post_minutes": 15}'.
 GOVHALL_STAFFING_HOURS = json.loads(env_str("GOVHALL_STAFFING_HOURS", "{}"))
