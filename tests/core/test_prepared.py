@@ -105,3 +105,28 @@ def test_select_for_update_from_threads_serialises_writers(postgres_only):
     assert errors == []
     dept.refresh_from_db()
     assert dept.sort == 8
+
+
+def test_update_changed_writes_only_what_changed_since_the_tracked_read():
+    dept = _department()
+    tracked = prepared.Select(lambda pk: Department.objects.filter(pk=pk), track=True)
+    row = tracked.one(dept.pk)
+    assert prepared.update_changed(row) == []
+    Department.objects.filter(pk=dept.pk).update(phone="外部修改")  # another writer, untouched below
+    row.name = "新名"
+    assert prepared.update_changed(row) == ["name"]
+    dept.refresh_from_db()
+    assert (dept.name, dept.phone) == ("新名", "外部修改")
+    untracked = Department.objects.get(pk=dept.pk)
+    assert "phone" in prepared.update_changed(untracked)  # not read by a tracking Select: every field
+
+
+def test_update_changed_sees_a_json_value_changed_in_place():
+    event = prepared.insert(AuditEvent(
+        occurred_at=datetime(2026, 11, 26, tzinfo=UTC), action="t", object_type="x", object_id="1",
+        success=True, detail={"n": [1]}, prev_hash="0" * 64, hash="2" * 64, actor_name="", actor_role="",
+    ))  # fmt: skip
+    tracked = prepared.Select(lambda pk: AuditEvent.objects.filter(pk=pk), track=True)
+    row = tracked.one(event.pk)
+    row.detail["n"].append(2)
+    assert prepared.update_changed(row) == ["detail"]

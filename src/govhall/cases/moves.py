@@ -30,7 +30,11 @@ def event(
 
 
 _CASE_WITH_ITEM_FOR_UPDATE = prepared.Select(
-    lambda pk: Case.objects.select_for_update(of=("self",)).select_related("item").filter(pk=pk)
+    # The item with its department and the site come along: every notice names them.
+    lambda pk: (
+        Case.objects.select_for_update(of=("self",)).select_related("item__department", "site").filter(pk=pk)
+    ),
+    track=True,
 )
 
 
@@ -59,7 +63,7 @@ def move(
     table_status = REPORT_STATUS[(from_state, action)]
     case.report_status = report_status or (table_status if table_status is not None else case.report_status)
     effect = clocks.refresh(case)
-    prepared.update(case)
+    prepared.update_changed(case)  # the columns this move changed (all, for a case not read locked)
     if case.clock_paused_at != paused_before:
         clocks.refresh_steps(case)  # a pause or resume moves every active step's deadline too
     event(case, action=action, actor=actor, at=at, from_state=from_state, note=note, effect=effect,

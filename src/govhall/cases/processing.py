@@ -152,7 +152,9 @@ def _not_active(state: str) -> Conflict:
 
 # The hot path of every step operation, compiled once (core.prepared): the case row alone (step
 # operations reach the item, a join of ~40 columns, only when needed), a round's tasks and its step.
-CASE_FOR_UPDATE = prepared.Select(lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk))
+CASE_FOR_UPDATE = prepared.Select(
+    lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk), track=True
+)
 ROUND_FOR_UPDATE = prepared.Select(
     lambda step_id: (
         StepTask.objects.select_for_update(of=("self",))

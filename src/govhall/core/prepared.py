@@ -14,6 +14,7 @@ everything else keeps using the ORM.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -91,6 +92,31 @@ def _update_plan(model: type[models.Model], names: tuple[str, ...] | None, vendo
     return fields, f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
 
 
+def update_changed(instance: models.Model) -> list[str]:
+    """UPDATE only the fields that differ from the row as a tracking ``Select`` read it (every
+    field when the instance was not read that way); returns the names written."""
+    loaded = getattr(instance, "_prepared_loaded", None)
+    if loaded is None:
+        update(instance)
+        return [f.attname for f in instance._meta.concrete_fields if not f.primary_key]
+    names = [
+        f.attname for f in instance._meta.concrete_fields
+        if not f.primary_key and (getattr(f, "auto_now", False) or getattr(instance, f.attname) != loaded[f.attname])
+    ]  # fmt: skip
+    if names:
+        update(instance, names)
+        _remember(instance)
+    return names
+
+
+def _remember(instance: models.Model) -> None:
+    # Containers are copied: a JSON list changed in place must still compare as changed.
+    instance._prepared_loaded = {
+        f.attname: copy.deepcopy(v) if isinstance(v := getattr(instance, f.attname), dict | list) else v
+        for f in instance._meta.concrete_fields
+    }
+
+
 def update(instance: models.Model, fields: Sequence[str] | None = None) -> None:
     """UPDATE the row of ``instance``: the named fields, or every field (``save()``'s default)."""
     conn = _connection()
@@ -110,14 +136,16 @@ class Select:
     statement's parameters must be exactly those values in that order (filters on the values only:
     no constants, no slices — filter the rest in Python). Rows come back as model instances, with
     ``select_related`` objects attached as the ORM attaches them, or as tuples for a
-    ``values_list`` queryset::
+    ``values_list`` queryset. With ``track=True`` each instance remembers its row, so that
+    ``update_changed`` writes only what the caller changed::
 
         CASE_FOR_UPDATE = Select(lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk))
         case = CASE_FOR_UPDATE.one(case_id)
     """
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, track: bool = False):
         self._build = build
+        self._track = track  # remember each row as read, for ``update_changed``
         self._plans: dict[tuple, tuple] = {}
 
     def _plan(self, conn, values: tuple) -> tuple:
@@ -157,6 +185,8 @@ class Select:
             obj = model.from_db(alias, names, row[first:last])
             for populator in populators:
                 populator.populate(row, obj)
+            if self._track:
+                _remember(obj)
             result.append(obj)
         return result
 
