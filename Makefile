@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/bench_cases.py
 	$(BIN)/python bench/bench_supervise.py
 	$(BIN)/python bench/bench_inquiries.py
+	$(BIN)/python bench/bench_hall.py
 
 lint: install
 	$(BIN)/ruff check src tests bench
