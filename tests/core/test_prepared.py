@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from govhall.core import prepared
-from govhall.core.models import AuditEvent
+from govhall.core.models import AuditEvent, OutboxMessage
 from govhall.org.models import Department, DepartmentKind, Site, SiteKind
 
 pytestmark = pytest.mark.django_db
@@ -122,11 +122,12 @@ def test_update_changed_writes_only_what_changed_since_the_tracked_read():
 
 
 def test_update_changed_sees_a_json_value_changed_in_place():
-    event = prepared.insert(AuditEvent(
-        occurred_at=datetime(2026, 11, 26, tzinfo=UTC), action="t", object_type="x", object_id="1",
-        success=True, detail={"n": [1]}, prev_hash="0" * 64, hash="2" * 64, actor_name="", actor_role="",
+    message = prepared.insert(OutboxMessage(
+        kind="sms", topic="t", payload={"n": [1]}, available_at=datetime(2026, 11, 26, tzinfo=UTC),
     ))  # fmt: skip
-    tracked = prepared.Select(lambda pk: AuditEvent.objects.filter(pk=pk), track=True)
-    row = tracked.one(event.pk)
-    row.detail["n"].append(2)
-    assert prepared.update_changed(row) == ["detail"]
+    tracked = prepared.Select(lambda pk: OutboxMessage.objects.filter(pk=pk), track=True)
+    row = tracked.one(message.pk)
+    row.payload["n"].append(2)
+    assert prepared.update_changed(row) == ["payload"]
+    message.refresh_from_db()
+    assert message.payload == {"n": [1, 2]}
