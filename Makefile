@@ -43,7 +43,10 @@ bench: install
 	$(BIN)/python bench/bench_cases.py
 	$(BIN)/python bench/bench_supervise.py
 	$(BIN)/python bench/bench_inquiries.py
+	$(BIN)/python bench/bench_ratings.py
 	$(BIN)/python bench/bench_hall.py
+	$(BIN)/govhall migrate --noinput -v 0 && $(BIN)/govhall seed_demo > /dev/null
+	$(BIN)/python bench/bench_portal.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -84,8 +84,20 @@ def _draft_identity(draft: CaseDraft) -> dict:
         return {"applicant_name": user.real_name, "applicant_id_number": user_id_number(user),
                 "applicant_kind": ApplicantKind.PERSON}  # fmt: skip
     data = draft.data
+    number = str(data.get("applicant_id_number", ""))
+    if user.kind == UserKind.ENTERPRISE:
+        # An operator files only for an enterprise that has authorised them (core.enterprises).
+        from govhall.core.enterprises import operator_may_act
+        from govhall.core.identity import check_uscc
+
+        checked = check_uscc(number)
+        if not checked.valid or not operator_may_act(user=user, credit_code=checked.normalized):
+            raise PermissionDenied(
+                _("您未获该单位授权，不能以该单位名义申请。"), code="cases.not_authorised"
+            )
+        number = checked.normalized
     return {"applicant_name": str(data.get("applicant_name", "")),
-            "applicant_id_number": str(data.get("applicant_id_number", "")),
+            "applicant_id_number": number,
             "applicant_kind": str(data.get("applicant_kind") or ApplicantKind.ENTERPRISE)}  # fmt: skip
 
 

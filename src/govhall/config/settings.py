@@ -236,6 +236,11 @@ GOVHALL_SUPERVISION_PARALLEL = env_bool("GOVHALL_SUPERVISION_PARALLEL", True)
 GOVHALL_GRADE_WEIGHTS = json.loads(env_str("GOVHALL_GRADE_WEIGHTS", "{}"))
 GOVHALL_GRADE_THRESHOLDS = json.loads(env_str("GOVHALL_GRADE_THRESHOLDS", "{}"))
 GOVHALL_GRADE_LETTER_REPLY_WORKDAYS = env_int("GOVHALL_GRADE_LETTER_REPLY_WORKDAYS", 10, minimum=1)
+# Ratings (ADR 0013): rectification deadline; invitation after conclusion, how long it is sent and valid.
+GOVHALL_RATING_RECTIFY_WORKDAYS = env_int("GOVHALL_RATING_RECTIFY_WORKDAYS", 15, minimum=1)
+GOVHALL_RATING_INVITE_DAYS = env_int("GOVHALL_RATING_INVITE_DAYS", 3, minimum=1)
+GOVHALL_RATING_INVITE_HORIZON_DAYS = env_int("GOVHALL_RATING_INVITE_HORIZON_DAYS", 15, minimum=1)
+GOVHALL_RATING_INVITE_VALID_DAYS = env_int("GOVHALL_RATING_INVITE_VALID_DAYS", 30, minimum=1)
 # Inquiries (docs/adr/0014-inquiries.md): answer limit (unit workday | workhour | hour), a taken
 # question's lease, complaint reply deadline, days a reply waits for the complainant's rating.
 GOVHALL_INQUIRY_ANSWER_LIMIT = env_str("GOVHALL_INQUIRY_ANSWER_LIMIT", "1")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from govhall.core import audit, identity, outbox
 from govhall.core.crypto import keyed_digest, sm3_hex
 from govhall.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from govhall.core.models import ApiToken, SmsCode, User
+from govhall.core.models import ApiToken, Enterprise, SmsCode, User
 from govhall.core.models.users import UserKind
 
 SMS_CODE_TTL = timedelta(minutes=5)
@@ -167,6 +167,7 @@ class Registration:
     kind: str
     org_credit_code: str
     org_name: str
+    legal_representative: str = ""
 
 
 def _validate_username(username: str) -> str:
@@ -210,20 +211,30 @@ def _validate_id_number(id_number: str) -> str:
     return result.normalized
 
 
-def _validate_enterprise(kind: str, org_credit_code: str, org_name: str) -> tuple[str, str]:
+def _validate_enterprise(
+    kind: str, org_credit_code: str, org_name: str, legal_rep: str
+) -> tuple[str, str, str]:
+    """A new enterprise needs its name and legal representative; an existing one is joined as a
+    request its administrator decides (core.enterprises), under the name it was registered with."""
     if kind != UserKind.ENTERPRISE:
-        return "", ""
+        return "", "", ""
     result = identity.check_uscc(org_credit_code or "")
     if not result.valid:
         raise AccountError(result.reason, code="accounts.uscc_invalid", field="org_credit_code")
+    existing = Enterprise.objects.filter(credit_code=result.normalized).first()
+    if existing is not None:
+        return result.normalized, existing.name, existing.legal_representative
     org_name = (org_name or "").strip()
-    if len(org_name) < 2:
+    if not 2 <= len(org_name) <= 128:
         raise AccountError("请填写单位名称。", code="accounts.org_name_invalid", field="org_name")
-    if User.objects.filter(kind=UserKind.ENTERPRISE, org_credit_code=result.normalized).exists():
+    legal_rep = re.sub(r"\s+", " ", legal_rep or "").strip()
+    if not 2 <= len(legal_rep) <= 64 or NAME_FORBIDDEN.search(legal_rep):
         raise AccountError(
-            "该统一社会信用代码已有经办人账号。", code="accounts.org_registered", field="org_credit_code"
+            "请填写与营业执照一致的法定代表人姓名。",
+            code="accounts.legal_rep_invalid",
+            field="legal_representative",
         )
-    return result.normalized, org_name
+    return result.normalized, org_name, legal_rep
 
 
 def _validate_registration(**raw) -> Registration:
@@ -241,8 +252,12 @@ def _validate_registration(**raw) -> Registration:
     mobile = _normalized_mobile(raw["mobile"])
     if User.objects.filter(mobile_digest=keyed_digest(mobile)).exists():
         raise AccountError("该手机号已注册，请直接登录。", code="accounts.mobile_registered", field="mobile")
-    credit_code, org_name = _validate_enterprise(kind, raw["org_credit_code"], raw["org_name"])
-    return Registration(username, raw["password"], real_name, id_number, mobile, kind, credit_code, org_name)
+    credit_code, org_name, legal_rep = _validate_enterprise(
+        kind, raw["org_credit_code"], raw["org_name"], raw.get("legal_representative", "")
+    )
+    return Registration(
+        username, raw["password"], real_name, id_number, mobile, kind, credit_code, org_name, legal_rep
+    )
 
 
 def applicant_register(
@@ -256,8 +271,13 @@ def applicant_register(
     kind: str = UserKind.PERSON,
     org_credit_code: str = "",
     org_name: str = "",
+    legal_representative: str = "",
 ) -> User:
-    """Create a real-name applicant account (person or enterprise operator) after the SMS code."""
+    """Create a real-name applicant account (person or enterprise operator) after the SMS code.
+
+    An enterprise operator registers the enterprise (and administers it) or, when it is registered
+    already, asks its administrator for authorisation (``core.enterprises``).
+    """
     reg = _validate_registration(
         username=username,
         password=password,
@@ -267,6 +287,7 @@ def applicant_register(
         kind=kind,
         org_credit_code=org_credit_code,
         org_name=org_name,
+        legal_representative=legal_representative,
     )
     sms = sms_code_verify(mobile=reg.mobile, purpose="register", code=code)
     try:
@@ -287,6 +308,11 @@ def _applicant_create(reg: Registration, sms: SmsCode) -> User:
     # After the identity is set: setting a mobile clears its verification, and the code proved it.
     user.mobile_verified_at = sms.used_at
     user.save(update_fields=["mobile_verified_at"])
+    if reg.kind == UserKind.ENTERPRISE:
+        from govhall.core.enterprises import enterprise_claim
+
+        enterprise_claim(user=user, credit_code=reg.org_credit_code, name=reg.org_name,
+                         legal_representative=reg.legal_representative)  # fmt: skip
     audit.record(
         action="accounts.applicant_register",
         actor=user,

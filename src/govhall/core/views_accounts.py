@@ -39,6 +39,7 @@ class DetailsForm(forms.Form):
     id_number = forms.CharField(label=gettext_lazy("居民身份证号码"), max_length=18)
     org_name = forms.CharField(label=gettext_lazy("单位名称"), max_length=128, required=False)
     org_credit_code = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=18, required=False)
+    legal_representative = forms.CharField(label=gettext_lazy("法定代表人"), max_length=64, required=False)
 
     def clean(self):
         data = super().clean()
@@ -93,7 +94,10 @@ def register_details(request: HttpRequest) -> HttpResponse:
 
 
 def _register_args(data: dict, pending: dict) -> dict:
-    fields = ("username", "password", "real_name", "id_number", "code", "org_name", "org_credit_code")
+    fields = (
+        "username", "password", "real_name", "id_number", "code", "org_name", "org_credit_code",
+        "legal_representative",
+    )  # fmt: skip
     return {**{name: data[name] for name in fields}, "mobile": pending["mobile"], "kind": pending["kind"]}
 
 

@@ -4,7 +4,7 @@ from govhall.core.models.audit import AuditCheckpoint, AuditEvent
 from govhall.core.models.calendar import CalendarDay, CalendarYear
 from govhall.core.models.outbox import OutboxMessage
 from govhall.core.models.serials import SerialCounter
-from govhall.core.models.users import ApiToken, SmsCode, User
+from govhall.core.models.users import ApiToken, Enterprise, EnterpriseOperator, SmsCode, User
 
 __all__ = [
     "ApiToken",
@@ -12,6 +12,8 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "Enterprise",
+    "EnterpriseOperator",
     "OutboxMessage",
     "SerialCounter",
     "SmsCode",

@@ -65,3 +65,72 @@ class SmsCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class Enterprise(models.Model):
+    """A legal person (法人) known by its unified social credit code; operators act for it online.
+
+    Registered by its first operator, who becomes its administrator and authorises the others.
+    """
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("单位名称"), max_length=128)
+    legal_representative = models.CharField(_("法定代表人"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("法人单位")
+        verbose_name_plural = _("法人单位")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OperatorRole(models.TextChoices):
+    ADMIN = "admin", _("管理员")  # registered the enterprise; authorises and revokes the others
+    OPERATOR = "operator", _("经办人")  # files and tracks applications for the enterprise
+
+
+class OperatorState(models.TextChoices):
+    REQUESTED = "requested", _("待授权")  # an account claimed the enterprise; its admin decides
+    AUTHORISED = "authorised", _("已授权")  # may act for the enterprise
+    REVOKED = "revoked", _("已撤销")  # refused or withdrawn by the admin, or given up; final
+
+
+# (state, action) → state; only core.enterprises moves an authorisation.
+OPERATOR_TRANSITIONS: dict[tuple[str, str], str] = {
+    (OperatorState.REQUESTED, "authorise"): OperatorState.AUTHORISED,
+    (OperatorState.REQUESTED, "revoke"): OperatorState.REVOKED,
+    (OperatorState.AUTHORISED, "revoke"): OperatorState.REVOKED,
+}
+
+
+class EnterpriseOperator(models.Model):
+    """One account's authorisation to act for an enterprise (经办人授权), revocable."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="operators")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enterprise_roles")
+    role = models.CharField(
+        _("角色"), max_length=12, choices=OperatorRole.choices, default=OperatorRole.OPERATOR
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=OperatorState.choices, default=OperatorState.REQUESTED
+    )
+    requested_at = models.DateTimeField()
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    authorised_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("经办人授权")
+        verbose_name_plural = _("经办人授权")
+        ordering = ["enterprise", "requested_at", "id"]
+        constraints = [
+            # One live authorisation (or request) per account and enterprise; a revoked one stays as history.
+            models.UniqueConstraint(
+                fields=["enterprise", "user"],
+                condition=~models.Q(state="revoked"),
+                name="enterpriseoperator_live_uniq",
+            ),
+        ]

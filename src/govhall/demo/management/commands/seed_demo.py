@@ -43,7 +43,7 @@ _LABELS = {
     "notices": "文书",
     "applicant_accounts": "申请人账户（演示，不可登录）",
 }
-DEMO_CONTEXTS = ("ratings", "inquiries", "hall", "hall.queue", "staffing")
+DEMO_CONTEXTS = ("ratings", "inquiries", "hall", "hall.queue", "staffing", "portal")
 _CASE_KEYS = (
     "cases", "cases_history", "cases_current", "cases_current_refused", "cases_open", "cases_concluded",
     "cases_late", "cases_refused", "cases_withdrawn", "cases_revoked", "step_tasks_pending", "case_events",
