@@ -259,7 +259,7 @@ def test_the_grades_api_returns_the_period(client, board, supervisor, now):
         "甲局", "66.67", "4.50", 2,
     )  # fmt: skip
     assert last["grade_label"] == "不合格" and last["parts"]["red"] == "-4.0"
-    assert any("好差评" in note for note in body["notes"])
+    assert last["bad_ratings"] == 0 and last["complaints"] == 0  # ratings and complaints count now
 
 
 @pytest.mark.urls(__name__)

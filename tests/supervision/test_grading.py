@@ -417,12 +417,40 @@ def test_deductions_never_take_a_score_below_zero():
     assert score == Decimal("0.0")
 
 
-def test_missing_sources_are_noted_not_faked(graded):
+def test_ratings_and_complaints_count_for_units_but_not_for_sites(graded):
     report = grading.grades_for("2026Q4", "department")
-    assert any("好差评" in n for n in report.notes) and any("投诉" in n for n in report.notes)
     a = row(report, graded.a.department.pk)
-    assert (a.figures.bad_ratings, a.figures.complaints) == (None, None)
-    assert set(a.parts) <= {"on_time", "speed", "yellow", "red", "anomalies", "orders_overdue"}
+    assert (a.figures.bad_ratings, a.figures.complaints) == (0, 0)
+    sites = grading.grades_for("2026Q4", "site")
+    assert any("好差评" in n for n in sites.notes) and any("投诉" in n for n in sites.notes)
+    assert row(sites, org.centre().pk).figures.bad_ratings is None
+
+
+def test_a_bad_rating_and_an_upheld_complaint_are_deducted(graded):
+    from govhall.inquiries.models import Complaint
+    from govhall.ratings.models import Rating
+
+    dept = graded.a.department
+    before = row(grading.grades_for("2026Q4", "department"), dept.pk).score
+    when = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+    Rating.objects.create(level=5, channel="pad", department=dept, created_at=when)
+    Rating.objects.create(level=1, channel="pad", department=dept, created_at=when)  # good: no deduction
+    Rating.objects.create(
+        level=4, channel="pad", department=dept, created_at=dt.datetime(2026, 9, 30, tzinfo=dt.UTC)
+    )
+    common = {
+        "channel": "online",
+        "subject": "department",
+        "department": dept,
+        "content": "态度差",
+        "filed_at": when,
+    }
+    Complaint.objects.create(number="TS1", upheld=True, **common)
+    Complaint.objects.create(number="TS2", upheld=False, **common)  # not upheld: no deduction
+    a = row(grading.grades_for("2026Q4", "department"), dept.pk)
+    assert (a.figures.bad_ratings, a.figures.complaints) == (1, 1)
+    w = grading.weights()
+    assert a.score == before - w["bad_rating"] - w["complaint"]
 
 
 def test_the_letter_needs_a_graded_unit(graded):
@@ -442,14 +470,15 @@ def test_deficiencies_name_what_pulled_the_score_down(graded):
 
 
 def test_grading_costs_the_same_queries_for_few_or_many_cases(graded, django_assert_num_queries):
-    """One grouped query per source (clocks, cards, anomalies, orders), the units' names, and for
-    sites their tree: whatever the number of cases."""
+    """One grouped query per source (clocks, cards, anomalies, orders, ratings, complaints), the
+    units' names, and for sites their tree: whatever the number of cases."""
     grading.grades_for("2026Q4", "department")  # the optional sources' tables are looked up once
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         grading.grades_for("2026Q4", "department")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(6):  # sites: no ratings or complaints
         grading.grades_for("2026Q4", "site")
-    with django_assert_num_queries(3):  # persons: tasks, cards, names (anomalies and orders name units)
+    # persons: tasks, cards, ratings, complaints, names (a staff → user map only for units found)
+    with django_assert_num_queries(5):
         grading.grades_for("2026Q4", "person")
 
 

@@ -14,9 +14,9 @@ A unit with no concluded case in the period keeps the on-time and speed points (
 found) and loses only deductions. A person is graded on the step tasks they signed: on time when
 signed by the step's deadline, speed against the step's limit.
 
-Sources that do not exist yet give no figure (None) and no deduction, and the report says so in
-``notes``: ratings (好差评) and complaints until those contexts are built; anomalies and orders
-until their tables exist. Weights and thresholds are the settings GOVHALL_GRADE_WEIGHTS and
+Sources that give no figure for a level (None) make no deduction, and the report says so in
+``notes``: ratings (好差评, from the ratings context) and upheld complaints (from inquiries) count
+per department, window and person, not per site. Weights and thresholds are the settings GOVHALL_GRADE_WEIGHTS and
 GOVHALL_GRADE_THRESHOLDS (dicts; missing keys take the defaults below).
 """
 
@@ -58,8 +58,8 @@ DEFAULT_WEIGHTS = {
     "red_card": Decimal("2"),
     "anomaly": Decimal("1"),
     "order_overdue": Decimal("3"),  # a supervision order not answered by its reply deadline
-    "bad_rating": Decimal("0"),  # 0 until the ratings context exists (no figure to weigh)
-    "complaint": Decimal("0"),  # 0 until the complaints context exists
+    "bad_rating": Decimal("1"),  # per bad rating (不满意 / 非常不满意) in the period
+    "complaint": Decimal("3"),  # per complaint upheld on reply
 }
 DEFAULT_THRESHOLDS = {"excellent": Decimal("90"), "good": Decimal("80"), "pass": Decimal("60")}
 DEDUCTIONS = (

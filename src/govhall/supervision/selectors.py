@@ -28,7 +28,7 @@ from govhall.cases.models import Case, CaseStep, StepTask
 from govhall.cases.states import OPEN_STATES, CaseState, TaskState
 from govhall.catalog.models import ItemVersion, ServiceItem
 from govhall.core.models import CalendarDay
-from govhall.org.models import Site
+from govhall.org.models import Site, Staff
 from govhall.supervision.models import ClearKind, ClockWatch, Level, Rule, Warning
 
 DAY_SECONDS = 86_400
@@ -419,5 +419,59 @@ def optional_figures(level: str, start: dt.datetime, end: dt.datetime):
         order_figures(level, start, end),
         _("督办单下达到部门，个人不计督办项。") if person else _("督办模块尚未启用，督办逾期项暂按0计。"),
     )
-    yield "bad_ratings", None, _("好差评模块尚未建设，差评项不计分（权重为0）。")
-    yield "complaints", None, _("投诉模块尚未建设，投诉项不计分（权重为0）。")
+    yield (
+        "bad_ratings",
+        rating_figures(level, start, end),
+        _("好差评按部门、窗口和个人计，服务场所不计差评项。"),
+    )
+    yield (
+        "complaints",
+        complaint_figures(level, start, end),
+        _("投诉按部门、窗口和个人计，服务场所不计投诉项。"),
+    )
+
+
+# Ratings and complaints belong to their own contexts (ratings, inquiries); their selectors count
+# per department, window or staff member over whole days, so the period's instants become dates.
+_RATED_UNITS = {"department": "department", "window": "window", "person": "staff"}
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
+    return timezone.localtime(start).date(), timezone.localtime(end - dt.timedelta(microseconds=1)).date()
+
+
+def _per_person(counts: dict[int, int]) -> dict[int, int]:
+    """Staff ids → user ids (a person is graded by their user id)."""
+    users = dict(Staff.objects.filter(pk__in=list(counts)).values_list("pk", "user_id"))
+    result: dict[int, int] = {}
+    for staff_id, n in counts.items():
+        if staff_id in users:
+            result[users[staff_id]] = result.get(users[staff_id], 0) + n
+    return result
+
+
+def rating_figures(level: str, start: dt.datetime, end: dt.datetime) -> dict[int, int] | None:
+    """Bad ratings (不满意, 非常不满意) given in the period per unit; None for sites."""
+    if level not in _RATED_UNITS:
+        return None
+    from govhall.ratings.selectors import rating_scores
+
+    first, last = _days(start, end)
+    counts = {
+        unit: score.bad
+        for unit, score in rating_scores(start=first, end=last, by=_RATED_UNITS[level]).items()
+    }
+    return _per_person(counts) if level == "person" else counts
+
+
+def complaint_figures(level: str, start: dt.datetime, end: dt.datetime) -> dict[int, int] | None:
+    """Complaints upheld (found valid on reply) about the unit in the period; None for sites."""
+    if level not in _RATED_UNITS:
+        return None
+    from govhall.inquiries.selectors import complaint_counts
+
+    first, last = _days(start, end)
+    counts = {
+        unit: c.upheld for unit, c in complaint_counts(start=first, end=last, by=_RATED_UNITS[level]).items()
+    }
+    return _per_person(counts) if level == "person" else counts
