@@ -165,7 +165,11 @@ def test_person_registers_with_encrypted_identity_and_audit():
 def test_enterprise_operator_registers_with_credit_code():
     code = send_code(MOBILE)
     user = _register(
-        kind="enterprise", code=code, org_credit_code=CREDIT_CODE, org_name="七里市示范科技有限公司"
+        kind="enterprise",
+        code=code,
+        org_credit_code=CREDIT_CODE,
+        org_name="七里市示范科技有限公司",
+        legal_representative="王建国",
     )
     assert user.kind == "enterprise" and user.org_credit_code == CREDIT_CODE
 

@@ -28,6 +28,7 @@ APPLICANT_ID = ric_complete("51179919850312031")  # fictitious region 511799, bo
 APPLICANT_MOBILE = "13800138000"
 ENTERPRISE_NAME = "七里市青禾食品有限公司"
 ENTERPRISE_USCC = enterprise_uscc("511799", "MA6QL2A0")
+ENTERPRISE_LEGAL_REPRESENTATIVE = "李建国"
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,12 @@ def load_public_users(password_hash: str) -> None:
         password=password_hash,
     )
     enterprise.save(force_insert=True)
+    # It registered its enterprise as a registration does (its administrator): filing online for
+    # an enterprise needs that authorisation (core.enterprises).
+    from govhall.core.enterprises import enterprise_claim
+
+    enterprise_claim(user=enterprise, credit_code=ENTERPRISE_USCC, name=ENTERPRISE_NAME,
+                     legal_representative=ENTERPRISE_LEGAL_REPRESENTATIVE)  # fmt: skip
 
 
 def _set_identity(user: User, name: str, id_number: str, mobile: str) -> None:
