@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/bench_inquiries.py
 	$(BIN)/python bench/bench_ratings.py
 	$(BIN)/python bench/bench_hall.py
+	$(BIN)/python bench/bench_queue.py
 	$(BIN)/govhall migrate --noinput -v 0 && $(BIN)/govhall seed_demo > /dev/null
 	$(BIN)/python bench/bench_portal.py
 
