@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
-from govhall.staffing import views, views_manage, views_public
+from govhall.staffing import views, views_manage, views_pad, views_public
 
 app_name = "staffing"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign/", views.sign, name="sign"),
+    path("pad/", views_pad.pad, name="pad"),
     path("month/", views.month, name="month"),
     path("leave/", views.leave, name="leave"),
     path("leave/<int:leave_id>/withdraw/", views.leave_withdraw, name="leave_withdraw"),

@@ -137,3 +137,26 @@ def tickets_served(*, start: date, end: date, by: str) -> dict[int, int]:
         .values_list(column, "n")
     )
     return {int(key): int(n) for key, n in rows}
+
+
+# --- configuration page (centre manager) -------------------------------------------------------
+
+
+def setup_businesses(site) -> list[Business]:
+    """Every business of the hall (active or not) with its items and serving windows (3 queries)."""
+    return list(
+        Business.objects.filter(site=site)
+        .prefetch_related("items", "windows__window")
+        .order_by("sort", "code")
+    )
+
+
+def setup_windows(site) -> list[tuple]:
+    """The hall's active windows, each with {business id: priority} of what it serves (2 queries)."""
+    windows = list(Window.objects.filter(site=site, active=True).order_by("number"))
+    links: dict[int, dict[int, int]] = {}
+    for window_id, business_id, priority in WindowBusiness.objects.filter(window__in=windows).values_list(
+        "window_id", "business_id", "priority"
+    ):
+        links.setdefault(window_id, {})[business_id] = priority
+    return [(w, links.get(w.pk, {})) for w in windows]

@@ -234,6 +234,40 @@ def window_close(*, window, actor) -> WindowDesk:
 # --- configuration (centre manager) ----------------------------------------------------------
 
 
+def _business_fields(*, site, code, name, prefix, daily_cap, warn_length, minutes_per_ticket, sort,
+                    exclude_pk=None) -> dict:  # fmt: skip
+    """Checked fields of a business; InvalidInput (nothing written) for the first bad one."""
+    code, name = str(code or "").strip(), str(name or "").strip()
+    prefix = str(prefix or "").strip().upper()
+    if not code or len(code) > 16:
+        raise InvalidInput(_("请填写业务编码（不超过16个字符）。"), field="code")
+    if not name or len(name) > 64:
+        raise InvalidInput(_("请填写业务名称（不超过64个字）。"), field="name")
+    if not _PREFIX_RE.fullmatch(prefix):
+        raise InvalidInput(_("号票前缀须为 1 至 2 位大写字母。"), field="prefix")
+    numbers = {}
+    for field, value, low, high, label in (
+        ("daily_cap", daily_cap, 1, MAX_DAILY_CAP, _("每日限号")),
+        ("warn_length", warn_length, 0, 999, _("排队预警人数")),
+        ("minutes_per_ticket", minutes_per_ticket, 1, 240, _("平均办理分钟")),
+        ("sort", sort, 0, 999, _("排序")),
+    ):
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not low <= number <= high:
+            raise InvalidInput(_("%(f)s须为%(a)d至%(b)d之间的整数。") % {"f": label, "a": low, "b": high},
+                               field=field)  # fmt: skip
+        numbers[field] = number
+    others = Business.objects.filter(site=site).exclude(pk=exclude_pk)
+    if others.filter(prefix=prefix).exists():
+        raise InvalidInput(_("本大厅已有前缀为%(p)s的业务。") % {"p": prefix}, field="prefix")
+    if others.filter(code=code).exists():
+        raise InvalidInput(_("本大厅已有编码为%(c)s的业务。") % {"c": code}, field="code")
+    return {"code": code, "name": name, "prefix": prefix, **numbers}
+
+
 @transaction.atomic
 def business_create(
     *, site, code: str, name: str, prefix: str, daily_cap: int = 300, warn_length: int = 30,
@@ -242,20 +276,45 @@ def business_create(
     """A queue business of a hall (``actor`` None: the system, e.g. the demo loader)."""
     if actor is not None:
         require_role(actor, Role.MANAGER)
-    prefix = str(prefix or "").strip().upper()
-    if not _PREFIX_RE.fullmatch(prefix):
-        raise InvalidInput(_("号票前缀须为 1 至 2 位大写字母。"), field="prefix")
-    if not 1 <= int(daily_cap) <= MAX_DAILY_CAP:
-        raise InvalidInput(_("每日限号须在1至%(n)d之间。") % {"n": MAX_DAILY_CAP}, field="daily_cap")
-    if Business.objects.filter(site=site, prefix=prefix).exists():
-        raise InvalidInput(_("本大厅已有前缀为%(p)s的业务。") % {"p": prefix}, field="prefix")
-    business = Business.objects.create(
-        site=site, code=code, name=name, prefix=prefix, daily_cap=daily_cap, warn_length=warn_length,
-        minutes_per_ticket=minutes_per_ticket, sort=sort,
-    )  # fmt: skip
+    fields = _business_fields(site=site, code=code, name=name, prefix=prefix, daily_cap=daily_cap,
+                              warn_length=warn_length, minutes_per_ticket=minutes_per_ticket, sort=sort)  # fmt: skip
+    business = Business.objects.create(site=site, **fields)
     business.items.set(items)
     audit.record(action="hall_queue.business_create", actor=actor, obj=business,
-                 after={"code": code, "prefix": prefix, "daily_cap": daily_cap})  # fmt: skip
+                 after={"code": fields["code"], "prefix": fields["prefix"], "daily_cap": fields["daily_cap"]})  # fmt: skip
+    return business
+
+
+def _business_snapshot(business: Business) -> dict:
+    return {
+        "code": business.code, "name": business.name, "prefix": business.prefix,
+        "daily_cap": business.daily_cap, "warn_length": business.warn_length,
+        "minutes_per_ticket": business.minutes_per_ticket, "sort": business.sort, "active": business.active,
+        "items": sorted(business.items.values_list("code", flat=True)),
+    }  # fmt: skip
+
+
+@transaction.atomic
+def business_update(
+    *, business: Business, code: str, name: str, prefix: str, daily_cap: int, warn_length: int,
+    minutes_per_ticket: int, sort: int = 0, active: bool = True, items=None, actor,
+) -> Business:  # fmt: skip
+    """Edit a business (manager). A new prefix applies to tickets issued from now on; today's
+    numbers already issued keep theirs (the serial counter is per prefix and day)."""
+    require_role(actor, Role.MANAGER)
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    before = _business_snapshot(business)
+    fields = _business_fields(site=business.site, code=code, name=name, prefix=prefix, daily_cap=daily_cap,
+                              warn_length=warn_length, minutes_per_ticket=minutes_per_ticket, sort=sort,
+                              exclude_pk=business.pk)  # fmt: skip
+    for field, value in fields.items():
+        setattr(business, field, value)
+    business.active = bool(active)
+    business.save()
+    if items is not None:
+        business.items.set(items)
+    audit.record(action="hall_queue.business_update", actor=actor, obj=business, before=before,
+                 after=_business_snapshot(business))  # fmt: skip
     return business
 
 
@@ -272,3 +331,52 @@ def window_business_set(*, window, business, priority: int = 1, actor) -> Window
     audit.record(action="hall_queue.window_business_set", actor=actor, obj=link,
                  after={"window": window.pk, "business": business.pk, "priority": int(priority)})  # fmt: skip
     return link
+
+
+PRIORITY_MAX = 99
+
+
+@transaction.atomic
+def window_business_remove(*, window, business, actor) -> bool:
+    """The window no longer serves ``business`` (tickets already waiting stay in the business's queue)."""
+    require_role(actor, Role.MANAGER)
+    link = WindowBusiness.objects.select_for_update().filter(window=window, business=business).first()
+    if link is None:
+        return False
+    before = {"window": window.pk, "business": business.pk, "priority": link.priority}
+    link.delete()
+    audit.record(action="hall_queue.window_business_remove", actor=actor, obj=window, before=before)
+    return True
+
+
+@transaction.atomic(durable=True)
+def window_businesses_replace(*, window, priorities: dict, actor) -> list[WindowBusiness]:
+    """Set all of a window's businesses at once: ``priorities`` maps a Business of the window's
+    hall to a priority 1–99, or to None to stop serving it. All are checked before any is written."""
+    require_role(actor, Role.MANAGER)
+    checked = {}
+    for business, priority in priorities.items():
+        if business.site_id != window.site_id:
+            raise InvalidInput(_("窗口与业务不在同一大厅。"), field="window")
+        if priority in (None, ""):
+            checked[business] = None
+            continue
+        try:
+            number = int(str(priority).strip())
+        except ValueError:
+            number = 0
+        if not 1 <= number <= PRIORITY_MAX:
+            raise InvalidInput(_("“%(b)s”的优先级须为1至%(n)d之间的整数（留空表示不办理）。")
+                               % {"b": business.name, "n": PRIORITY_MAX}, field=f"priority_{business.pk}")  # fmt: skip
+        checked[business] = number
+    current = dict(
+        WindowBusiness.objects.select_for_update()
+        .filter(window=window)
+        .values_list("business_id", "priority")
+    )
+    for business, number in checked.items():
+        if number is None and business.pk in current:
+            window_business_remove(window=window, business=business, actor=actor)
+        elif number is not None and current.get(business.pk) != number:
+            window_business_set(window=window, business=business, priority=number, actor=actor)
+    return list(WindowBusiness.objects.filter(window=window).select_related("business"))

@@ -39,6 +39,7 @@ class TicketAction(models.TextChoices):
     SUSPEND = "suspend", gettext_lazy("挂起")
     RESUME = "resume", gettext_lazy("恢复办理")
     FINISH = "finish", gettext_lazy("办结")
+    EXPIRE = "expire", gettext_lazy("隔日自动关闭")  # the nightly sweep (sweep.py), never a person
 
 
 S, A = TicketState, TicketAction
@@ -53,6 +54,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.SERVING, A.SUSPEND): S.SUSPENDED,
     (S.SUSPENDED, A.RESUME): S.SERVING,
     (S.SERVING, A.FINISH): S.DONE,
+    # Tickets of an earlier day still open (sweep.py): whoever was not served is a no-show; a
+    # sitting left "serving" overnight ended (done, no rating asked), which frees the window.
+    (S.WAITING, A.EXPIRE): S.NO_SHOW,
+    (S.TRANSFERRED, A.EXPIRE): S.NO_SHOW,
+    (S.CALLED, A.EXPIRE): S.NO_SHOW,
+    (S.SUSPENDED, A.EXPIRE): S.NO_SHOW,
+    (S.SERVING, A.EXPIRE): S.DONE,
 }
 # States a ticket is "in the queue" in: the one-ticket-per-ID rule and the daily cap count them.
 ACTIVE_STATES = (S.WAITING, S.TRANSFERRED, S.CALLED, S.SERVING, S.SUSPENDED)
@@ -65,8 +73,14 @@ class IllegalTicketMove(Conflict):
     code = "queue.illegal_transition"
 
 
+# Moves only the system makes: never offered to a person (the window panel's buttons, API hints).
+SYSTEM_ACTIONS = (A.EXPIRE,)
+
+
 def allowed_actions(state: str) -> list[str]:
-    return [action for (from_state, action) in TRANSITIONS if from_state == state]
+    return [
+        action for (from_state, action) in TRANSITIONS if from_state == state and action not in SYSTEM_ACTIONS
+    ]
 
 
 def next_state(state: str, action: str) -> str:

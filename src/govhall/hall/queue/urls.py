@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govhall.hall.queue import views
+from govhall.hall.queue import views, views_setup
 
 app_name = "hall_queue"
 urlpatterns = [
@@ -18,4 +18,9 @@ urlpatterns = [
     path("screen/", views.screen, name="screen"),
     path("pad/<int:window_id>/", views.pad, name="pad"),
     path("pad/<int:window_id>/rate/", views.pad_rate, name="pad_rate"),
+    path("queue/businesses/", views_setup.businesses, name="businesses"),
+    path("queue/businesses/<int:business_id>/", views_setup.business_edit, name="business_edit"),
+    path(
+        "queue/windows/<int:window_id>/businesses/", views_setup.window_businesses, name="window_businesses"
+    ),
 ]
