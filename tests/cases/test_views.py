@@ -546,3 +546,18 @@ def test_a_persons_name_is_masked_and_an_enterprises_is_not():
     assert Case(applicant_name="张三丰", applicant_kind="person").applicant_masked == "张**"
     company = "七里市惠民食品有限公司"
     assert Case(applicant_name=company, applicant_kind="enterprise").applicant_masked == company
+
+
+def test_the_case_page_shows_what_the_applicant_filled_in_masked(client, db):
+    from govhall.cases.present import form_rows
+
+    rows = form_rows({"联系地址": "七里市青林路1号", "fields": [
+        {"key": "spouse", "label": "对方姓名", "type": "text", "value": "<script>x</script>李四"},
+        {"key": "spouse_id", "label": "对方身份证号", "type": "id_number", "value": "11010519491231002X"},
+        {"key": "tel", "label": "联系电话", "type": "mobile", "value": "13800138000"},
+    ]})  # fmt: skip
+    values = {r["label"]: r["value"] for r in rows}
+    assert values["联系地址"] == "七里市青林路1号" and values["对方姓名"] == "<script>x</script>李四"
+    assert values["对方身份证号"] != "11010519491231002X" and values["对方身份证号"].endswith("002X")
+    assert "1380" not in values["联系电话"][3:7]
+    assert form_rows(None) == [] and form_rows({}) == []

@@ -25,7 +25,7 @@ from govhall.cases.models import (
     Undertaking,
 )
 from govhall.cases.states import Action, CaseState, StepState, TaskState
-from govhall.core import workdays
+from govhall.core import masking, workdays
 from govhall.core.errors import DomainError, NotFound, PermissionDenied
 from govhall.core.masking import mask_name
 
@@ -49,6 +49,38 @@ EVENT_LABELS = {
     "commitment_verify": gettext_lazy("核查告知承诺"),
 }
 _Q = Decimal("0.01")
+
+
+FORM_GENERIC_LABELS = ("联系地址", "申请说明", "电子邮箱", "联系人")
+
+
+def _masked(kind: str, value: str) -> str:
+    if kind == "id_number":
+        return masking.mask_id_number(value)
+    if kind == "mobile":
+        return masking.mask_mobile(value)
+    return value
+
+
+def form_rows(form_data: dict) -> list[dict]:
+    """What the applicant filled in (the item's form fields, then the generic ones), as
+    {label, value} rows for the case pages; ID numbers, mobiles and e-mail addresses masked."""
+    if not isinstance(form_data, dict):
+        return []
+    rows = []
+    for label in FORM_GENERIC_LABELS:
+        if form_data.get(label):
+            value = str(form_data[label])
+            rows.append(
+                {"label": label, "value": masking.mask_email(value) if label == "电子邮箱" else value}
+            )
+    for entry in form_data.get("fields") or []:
+        if isinstance(entry, dict) and entry.get("label"):
+            value = str(entry.get("value") or "")
+            rows.append(
+                {"label": entry["label"], "value": _masked(entry.get("type", ""), value) if value else "—"}
+            )
+    return rows
 
 
 def status_label(status: str) -> str:

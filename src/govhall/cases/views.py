@@ -266,6 +266,7 @@ def case_context(
             task_row["forms"] = task_forms.get(task_row["task"].pk, [])
     return {
         "case": case, "now": now, "viewer_is_staff": staff, "clocks": present.case_clocks(case, now),
+        "form_rows": present.form_rows(case.form_data),
         "steps": steps, "my_task_ids": {t.pk for t in my_tasks},
         "forms": forms.case_actions(present.case_allowed(case, user)),
         "case_ops": forms.case_ops(my_tasks) if staff else [],

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
+from govhall.catalog.form_fields import check_form_fields, normalise_form_fields
 from govhall.catalog.models import Faq, Fee, FlowStep, ItemVersion, Material, Precondition, ServiceItem, Theme
 from govhall.catalog.services import item_admin_saved
 from govhall.catalog.snapshot import SCALAR_FIELDS, item_snapshot
@@ -58,10 +59,18 @@ class ServiceItemForm(forms.ModelForm):
         model = ServiceItem
         fields = [
             *SCALAR_FIELDS[:-3],
+            "form_fields",
             "department",
             "themes",
             "windows",
         ]  # not status/cancel: services do those
+
+    def clean_form_fields(self) -> list:
+        fields = normalise_form_fields(self.cleaned_data.get("form_fields"))
+        problems = check_form_fields(fields)
+        if problems:
+            raise forms.ValidationError([p.message for p in problems])
+        return fields
 
     def clean(self) -> dict:
         data = super().clean()

@@ -78,6 +78,15 @@ class FaqOut(Schema):
     answer: str
 
 
+class FormFieldOut(Schema):
+    key: str
+    label: str
+    type: str
+    required: bool
+    choices: list[str] = []
+    help: str = ""
+
+
 class ItemDetail(ItemOut):
     base_code: str
     level: int
@@ -100,6 +109,7 @@ class ItemDetail(ItemOut):
     flow: list[StepOut]
     faqs: list[FaqOut]
     preconditions: list[str]
+    form_fields: list[FormFieldOut] = []
 
     @staticmethod
     def resolve_themes(obj: ServiceItem) -> list[str]:

@@ -117,6 +117,8 @@ class ServiceItem(models.Model):
     cancelled_on = models.DateField(_("取消日期"), null=True, blank=True)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # The online application form's fields (catalog.form_fields); in every version snapshot.
+    form_fields = models.JSONField(_("申请表填写项"), default=list, blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="items", verbose_name=_("主题"))
     windows = models.ManyToManyField(Window, blank=True, related_name="items", verbose_name=_("受理窗口"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from govhall.catalog import validation as v
+from govhall.catalog.form_fields import check_form_fields, normalise_form_fields
 from govhall.catalog.models import (
     CountersignMode,
     Faq,
@@ -49,6 +50,7 @@ ITEM_DEFAULTS = {
     "hours": "",
     "consult_phone": "",
     "complaint_phone": "",
+    "form_fields": [],
 }
 REQUIRED = (
     "code",
@@ -92,6 +94,7 @@ def normalise_item(data: dict) -> dict:
     for key in ("code", "name", "base_code", "service_objects"):
         full[key] = str(full.get(key) or "").strip()
     full.setdefault("category", v.default_category(full.get("item_type")))
+    full["form_fields"] = normalise_form_fields(full.get("form_fields"))
     return full
 
 
@@ -106,6 +109,7 @@ def normalise_parts(materials, fees, flow, faqs) -> tuple[list, list, list, list
 def check_all(data: dict, materials, fees, flow, faqs) -> None:
     problems = v.check_item_fields(data) + v.check_materials(materials) + v.check_fees(fees)
     problems += v.check_flow(flow, data) + v.check_faqs(faqs)
+    problems += check_form_fields(data.get("form_fields", []))
     v.raise_first(problems)
 
 

@@ -51,6 +51,7 @@ def item_snapshot(item: ServiceItem) -> dict:
         for f in item.fees.values("name", "standard", "amount", "legal_basis")
     ]
     snap["flow"] = _flow(item)
+    snap["form_fields"] = list(item.form_fields or [])
     snap["faqs"] = list(item.faqs.values("question", "answer"))
     snap["preconditions"] = [
         {

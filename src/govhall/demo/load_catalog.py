@@ -19,6 +19,7 @@ from govhall.catalog.models import (
 )
 from govhall.demo import item_parts as parts
 from govhall.demo.data import items_extra as extra
+from govhall.demo.data.form_fields import FORM_FIELDS
 from govhall.demo.load_org import OrgRefs
 from govhall.demo.rows import ItemRow, MaterialRow, all_rows
 from govhall.org.models import Window
@@ -99,6 +100,7 @@ def _item(i: int, row: ItemRow, refs: OrgRefs, windows: list[Window]) -> Service
         hours=windows[0].site.hours,
         consult_phone=dept.phone,
         complaint_phone="12345",  # 12345 政务服务便民热线
+        form_fields=FORM_FIELDS.get(row.name, []),
     )
 
 

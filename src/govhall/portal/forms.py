@@ -1,8 +1,8 @@
 """The online filing form: the applicant's fields, then one upload per material of the item.
 
-The catalogue describes materials (name, required, sample) but no per-item form fields, so the
-fields are those every filing needs (contact address, a description, an optional e-mail) and, for an
-enterprise operator, the enterprise they are authorised for — never a typed-in credit code.
+The fields are those every filing needs (contact address, a description, an optional e-mail), for an
+enterprise operator the enterprise they are authorised for — never a typed-in credit code — and the
+item's own fields from its catalogue version (``portal.item_fields``), stored under ``"fields"``.
 """
 
 import re
@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govhall.catalog.models import Material
+from govhall.portal import item_fields
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 TEXT_MAX = 500
@@ -24,7 +25,7 @@ class FilingForm(forms.Form):
     email = forms.EmailField(label=_("电子邮箱（选填）"), max_length=128, required=False)
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, enterprises=(), **kwargs) -> None:
+    def __init__(self, *args, enterprises=(), specs=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.enterprises = {e.credit_code: e for e in enterprises}
         if enterprises:
@@ -33,6 +34,13 @@ class FilingForm(forms.Form):
                 choices=[(e.credit_code, f"{e.name}（{e.credit_code}）") for e in enterprises],
             )
             self.order_fields(["enterprise"])
+        item_fields.add_fields(self, specs)
+
+    def generic_fields(self) -> list:
+        return [f for f in self.visible_fields() if not f.name.startswith(item_fields.PREFIX)]
+
+    def item_bound_fields(self) -> list:
+        return item_fields.bound_fields(self)
 
     def clean_token(self) -> str:
         token = self.cleaned_data["token"]
@@ -46,6 +54,8 @@ class FilingForm(forms.Form):
         result = {"联系地址": data["address"], "申请说明": data["description"]}
         if data.get("email"):
             result["电子邮箱"] = data["email"]
+        if self.item_specs:
+            result["fields"] = item_fields.values_of(self)
         if "enterprise" in data:
             enterprise = self.enterprises[data["enterprise"]]
             result |= {
@@ -63,7 +73,7 @@ class FilingForm(forms.Form):
             "description": draft_data.get("申请说明", ""),
             "email": draft_data.get("电子邮箱", ""),
             "enterprise": draft_data.get("applicant_id_number", ""),
-        }
+        } | item_fields.initial_from(draft_data)
 
 
 def material_field(material: Material) -> str:
@@ -84,6 +94,19 @@ class AgencyForm(forms.Form):
     applicant_id_number = forms.CharField(label=_("身份证号码或统一社会信用代码"), max_length=18)
     consent = forms.BooleanField(label=_("申请人已签署代办授权书"), required=True)
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, specs=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        item_fields.add_fields(self, specs)
+
+    def generic_fields(self) -> list:
+        return [f for f in self.visible_fields() if not f.name.startswith(item_fields.PREFIX)]
+
+    def item_bound_fields(self) -> list:
+        return item_fields.bound_fields(self)
+
+    def form_data(self) -> dict:
+        return {"fields": item_fields.values_of(self)} if self.item_specs else {}
 
     def clean_token(self) -> str:
         token = self.cleaned_data["token"]

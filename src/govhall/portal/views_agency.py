@@ -20,6 +20,7 @@ from govhall.cases.services import case_submit
 from govhall.core.errors import DomainError, PermissionDenied
 from govhall.org.access import staff_of
 from govhall.org.models import Role
+from govhall.portal import item_fields
 from govhall.portal.forms import AgencyForm, material_field, missing_required
 from govhall.portal.views_filing import _online_item, error_page
 from govhall.portal.views_me import attach_files
@@ -53,10 +54,12 @@ def agency_file(request: HttpRequest, code: str) -> HttpResponse:
         item = _online_item(code)
     except DomainError as exc:
         return error_page(request, exc)
+    specs = item_fields.current_fields(item)
     if request.method == "GET":
-        form = AgencyForm(initial={"token": secrets.token_urlsafe(24), "applicant_kind": "person"})
+        initial = {"token": secrets.token_urlsafe(24), "applicant_kind": "person"}
+        form = AgencyForm(initial=initial, specs=specs)
         return render(request, "portal/agency_file.html", _context(item, form))
-    form = AgencyForm(request.POST)
+    form = AgencyForm(request.POST, specs=specs)
     if not form.is_valid():
         return render(request, "portal/agency_file.html", _context(item, form), status=400)
     key = f"agency:{form.cleaned_data['token']}"
@@ -74,7 +77,7 @@ def agency_file(request: HttpRequest, code: str) -> HttpResponse:
         case = case_submit(item=item, site=staff.site, channel="agency", applicant_name=data["applicant_name"],
                            applicant_id_number=data["applicant_id_number"], applicant_kind=data["applicant_kind"],
                            agent=request.user, consent_recorded_at=timezone.now(), idempotency_key=key,
-                           actor=request.user)  # fmt: skip
+                           form_data=form.form_data(), actor=request.user)  # fmt: skip
     except DomainError as exc:
         form.add_error(None, exc.message)
         return render(request, "portal/agency_file.html", _context(item, form), status=exc.http_status)

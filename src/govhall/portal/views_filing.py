@@ -1,4 +1,4 @@
-"""Online filing at /file/<item code>/ (网上申请): a form built from the item's materials, uploads
+"""Online filing at /file/<item code>/ (网上申请): a form built from the item's fields and materials, uploads
 checked by ``core.uploads`` (through ``cases.files``), drafts saved, then submitted to pre-review.
 
 Plain multipart POST forms: they work without JavaScript. A failed upload is shown next to its
@@ -25,7 +25,7 @@ from govhall.core.errors import DomainError, NotFound, PermissionDenied
 from govhall.core.models.users import UserKind
 from govhall.org.access import staff_of
 from govhall.org.models import Role
-from govhall.portal import selectors
+from govhall.portal import item_fields, selectors
 from govhall.portal.forms import FilingForm, material_field, missing_required
 
 APPLICANT_KINDS = (UserKind.PERSON, UserKind.ENTERPRISE)
@@ -90,11 +90,12 @@ def file_item(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         return error_page(request, exc)
     draft = selectors.draft_of(request.user, item)
+    specs = item_fields.current_fields(item)
     if request.method == "GET":
         initial = FilingForm.initial_from(draft.data if draft else {}) | {"token": secrets.token_urlsafe(24)}
-        form = FilingForm(initial=initial, enterprises=authorised)
+        form = FilingForm(initial=initial, enterprises=authorised, specs=specs)
         return render(request, "portal/file.html", _context(request, item, form, draft))
-    form = FilingForm(request.POST, enterprises=authorised)
+    form = FilingForm(request.POST, enterprises=authorised, specs=specs)
     if not form.is_valid():
         return render(request, "portal/file.html", _context(request, item, form, draft), status=400)
     replay = Case.objects.filter(idempotency_key=_key(form), applicant_id=request.user.pk).first()

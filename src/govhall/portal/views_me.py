@@ -26,7 +26,7 @@ from govhall.core.errors import DomainError
 from govhall.core.selectors import user_messages
 from govhall.org.access import staff_of
 from govhall.org.models import Role
-from govhall.portal import selectors
+from govhall.portal import item_fields, selectors
 from govhall.portal.views_filing import error_page
 
 SUPPLEMENT_STATES = (CaseState.SUPPLEMENT_REQUESTED, CaseState.IN_SUPPLEMENT)
@@ -119,6 +119,7 @@ def _case_context(case: Case, user) -> dict:
         "clocks": present.case_clocks(case, now),
         "timeline": present.case_timeline(case, viewer_is_staff=False),
         "notices": list(Notice.objects.filter(case=case).order_by("issued_at", "id")),
+        "form_rows": item_fields.case_rows(case.form_data),
         "files": selectors.case_files(case),
         "supplement": selectors.supplement_items(case) if case.state in SUPPLEMENT_STATES else [],
         "returned": case.state == CaseState.PRE_REVIEW_RETURNED and case.applicant_id == user.pk,

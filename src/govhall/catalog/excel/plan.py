@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from govhall.catalog import validation as v
 from govhall.catalog.excel.reader import Errors, Row
 from govhall.catalog.excel.spec import FAQS, FEES, FLOW, ITEMS, MATERIALS, PRECONDITIONS, THEMES, header
+from govhall.catalog.form_fields import check_form_fields
 from govhall.catalog.models import ItemStatus, Precondition, ServiceItem, Theme
 from govhall.catalog.services import ITEM_FIELDS, normalise_item, normalise_parts
 from govhall.org.models import Department, Window
@@ -192,6 +193,9 @@ def _check_item(plan: ItemPlan, look: Lookups, errors: Errors) -> None:
     if plan.row.values["department"]:  # an unknown code was reported already, by its name
         problems = [p for p in problems if p.code != "catalog.department_required"]
     problems += v.check_flow(plan.flow, plan.data) + v.check_faqs(plan.faqs)
+    for p in check_form_fields(plan.data["form_fields"]):
+        where = _("第 %(n)d 项：") % {"n": p.index + 1} if p.index is not None else ""
+        errors.add(ITEMS, plan.row.number, header(ITEMS, "form_fields"), where + p.message)
     for p in problems:
         sheet = PART_SHEETS[p.part]
         row = plan.row if p.part == "item" else rows_of(sheet)[p.index or 0]

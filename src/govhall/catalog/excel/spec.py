@@ -1,5 +1,6 @@
 """The workbook layout (sheets, Chinese column headers, field names) and cell conversion."""
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,7 +25,7 @@ from govhall.org.models import Role
 class Column:
     header: str
     field: str
-    kind: str = "text"  # text, int, decimal, bool, date, choice, list
+    kind: str = "text"  # text, int, decimal, bool, date, choice, list, json
     choices: type | None = None
     required: bool = False
 
@@ -85,6 +86,7 @@ SHEETS: dict[str, list[Column]] = {
         _c("状态", "status", "choice", ItemStatus, True),
         _c("取消日期", "cancelled_on", "date"),
         _c("取消原因", "cancel_reason"),
+        _c("申请表填写项（JSON）", "form_fields", "json"),
     ],
     MATERIALS: [
         ITEM_CODE,
@@ -137,8 +139,10 @@ def header(sheet: str, field: str) -> str:
 
 def to_cell(column: Column, value):
     """A Python value as written to the workbook: labels for choices, 是/否 for flags."""
-    if value is None or value == "":
+    if value is None or value == "" or (column.kind == "json" and not value):
         return None
+    if column.kind == "json":
+        return json.dumps(value, ensure_ascii=False)
     if column.kind == "bool":
         return _("是") if value else _("否")
     if column.kind == "choice":
@@ -189,6 +193,16 @@ def _parse_bool(value) -> bool:
     raise CellError(_("须填“是”或“否”"))
 
 
+def _parse_json(value) -> list:
+    try:
+        parsed = json.loads(str(value))
+    except ValueError:
+        raise CellError(_('须为 JSON 列表，如 [{"key": "premises", "label": "经营场所"}]')) from None
+    if not isinstance(parsed, list):
+        raise CellError(_("须为 JSON 列表"))
+    return parsed
+
+
 def from_cell(column: Column, value):
     """Read one cell; empty cells give None (``required`` is checked by the caller)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -208,6 +222,8 @@ def from_cell(column: Column, value):
         return _parse_choice(column, value)
     if column.kind == "list":
         return [part.strip() for part in str(value).replace("，", ",").split(",") if part.strip()]
+    if column.kind == "json":
+        return _parse_json(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed into Excel as a number
     return str(value).strip()

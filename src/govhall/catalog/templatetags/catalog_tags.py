@@ -43,3 +43,11 @@ def service_object_names(codes: str) -> str:
 @register.filter
 def yes_no(value: bool) -> str:
     return _("是") if value else _("否")
+
+
+@register.filter
+def form_field_type(kind: str) -> str:
+    """The Chinese name of an application-form field type (文字, 日期, 身份证号码 …)."""
+    from govhall.catalog.form_fields import type_label
+
+    return type_label(kind)
