@@ -2,7 +2,11 @@
 
 Runs against a throw-away test database (PostgreSQL with DATABASE_URL=postgres://…; SQLite works for
 small N):
-    .venv/bin/python bench/bench_supervise.py [--cases 100000] [--runs 3] [--no-explain]
+    .venv/bin/python bench/bench_supervise.py [--cases 100000] [--runs 3] [--no-explain] [--keepdb]
+
+--keepdb keeps a database per size (bench_<db>_<cases>) and reuses its cases on the next run (1M
+cases take minutes to insert); the supervision tables are emptied at the end. The PostgreSQL
+settings the run used are printed first (the sweep needs no change to the defaults).
 
 Reference data (departments, staff, items) goes through the services; the cases, their active
 step, its pending task and the acceptance event are bulk-inserted with one INSERT … SELECT each
@@ -19,7 +23,7 @@ it is repeated on emptied supervision tables. "steady" is a sweep one minute aft
 (a few clocks cross a threshold; incremental: docs/adr/0010). "hourly full comparison" is the full
 comparison the sweep makes at least hourly in steady state; the first one runs at the last steady
 instant and must find nothing the incremental runs missed. Medians of --runs runs; with EXPLAIN
-(ANALYZE, BUFFERS) of every set-based statement of a steady and of a first sweep on PostgreSQL.
+(ANALYZE, BUFFERS, WAL) of every set-based statement of a steady and of a first sweep on PostgreSQL.
 """
 
 import argparse
@@ -199,6 +203,22 @@ def _steps(CaseStep, StepTask, params: dict) -> None:  # noqa: N803 (model class
 # --- measuring ---------------------------------------------------------------------------------------
 
 
+def _print_settings() -> None:
+    """The PostgreSQL settings the timings depend on (docs/operations.md: the sweep needs none changed)."""
+    from django.db import connection
+
+    if not _pg():
+        return
+    names = ("server_version", "shared_buffers", "work_mem", "max_wal_size", "synchronous_commit",
+             "max_parallel_workers_per_gather", "jit")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [list(names)]
+        )
+        rows = dict(cursor.fetchall())
+    print("PostgreSQL settings: " + ", ".join(f"{n} {rows[n]}" for n in names))
+
+
 def _reset() -> None:
     from django.db import connection
 
@@ -251,7 +271,7 @@ def _explain(label: str, now) -> None:
     def wrapper(execute, sql, params, many, context):
         if not sql.lstrip().startswith(EXPLAINED):
             return execute(sql, params, many, context)
-        result = execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params, many, context)
+        result = execute("EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF) " + sql, params, many, context)
         head = " ".join(sql.split())[:90]
         plan = "\n".join(f"      {row[0]}" for row in context["cursor"].fetchall())
         print(f"\n    {head} …\n{plan}")
@@ -267,20 +287,37 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument(
+        "--keepdb", action="store_true", help="keep the test database and reuse its cases (for iterating)"
+    )
     args = parser.parse_args()
     _setup()
     from django.db import connection
     from django.test.utils import override_settings, setup_test_environment
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if args.keepdb:  # its own database per size, apart from the one pytest creates and drops
+        connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}_{args.cases}"
+    old_name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False, keepdb=args.keepdb
+    )
     try:
-        started = time.perf_counter()
-        item_ids, site_id = _world()
-        _cases(args.cases, item_ids, site_id)
-        _vacuum()
-        print(f"bulk-inserted {args.cases} open cases with steps, tasks and events in "
-              f"{time.perf_counter() - started:.1f} s on {connection.vendor}")  # fmt: skip
+        from govhall.cases.models import Case
+
+        if args.keepdb and Case.objects.count() == args.cases:
+            print(f"reusing the {args.cases} open cases of the kept test database")
+        else:
+            if args.keepdb and Case.objects.exists():
+                raise SystemExit(
+                    "bench: the kept test database holds another number of cases (drop it first)"
+                )
+            started = time.perf_counter()
+            item_ids, site_id = _world()
+            _cases(args.cases, item_ids, site_id)
+            _vacuum()
+            print(f"bulk-inserted {args.cases} open cases with steps, tasks and events in "
+                  f"{time.perf_counter() - started:.1f} s on {connection.vendor}")  # fmt: skip
+        _print_settings()
         fulls = []
         for _ in range(args.runs):
             _reset()
@@ -321,7 +358,10 @@ def main() -> None:
             _reset()
             _explain("full first sweep", NOW)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if args.keepdb:
+            _reset()
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

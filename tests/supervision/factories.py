@@ -3,6 +3,7 @@ instant (through the cases services, with time moved by time_machine)."""
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -95,7 +96,16 @@ def open_cards(case: Case, **filters) -> list[tuple[str, str]]:
 
 
 def sms_of(card: Warning) -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.filter(dedupe_key__startswith=f"warning:{card.pk}:").order_by("id"))
+    """The SMS that told of ``card``: its run's message to its person and to its leader (ADR 0010)."""
+    family = "case_clocks" if card.step_id is None else "step_clocks"
+    keys = [f"warnings:{card.run}:{family}:{user}" for user in (card.person_id, card.leader_id) if user]
+    return list(OutboxMessage.objects.filter(dedupe_key__in=keys).order_by("id"))
+
+
+def cards_told(message: OutboxMessage) -> int:
+    """How many cards an SMS tells of: one, or the count at the head of a digest."""
+    digest = re.search(r"您有(\d+)张新预警牌", message.payload["text"])
+    return int(digest.group(1)) if digest else 1
 
 
 def counts() -> dict[str, int]:

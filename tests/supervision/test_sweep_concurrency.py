@@ -29,10 +29,16 @@ pytestmark = pytest.mark.postgres
 CASES = 12
 WRAPPER = textwrap.dedent(
     """
-    import datetime as dt, os, sys, time
+    import datetime as dt, os, pathlib, sys, time
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhall.config.settings")
     import django
     django.setup()
+    # Start together: Django's setup can take seconds longer in one process on a loaded machine.
+    barrier = pathlib.Path(sys.argv[3])
+    (barrier / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(barrier.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
     import time_machine
     from django.core.management import call_command
     from govhall.supervision import sweep
@@ -53,10 +59,10 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _two_sweeps_at_once(instant, lock: str) -> list[subprocess.CompletedProcess]:
+def _two_sweeps_at_once(instant, lock: str, barrier) -> list[subprocess.CompletedProcess]:
     env = {**os.environ, "DATABASE_URL": _database_url(), "GOVHALL_VAR_DIR": str(settings.VAR_DIR),
            "GOVHALL_HUEY_IMMEDIATE": "0"}  # fmt: skip
-    args = [sys.executable, "-c", WRAPPER, instant.isoformat(), lock]
+    args = [sys.executable, "-c", WRAPPER, instant.isoformat(), lock, str(barrier)]
     processes = [
         subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -69,10 +75,12 @@ def _two_sweeps_at_once(instant, lock: str) -> list[subprocess.CompletedProcess]
 
 
 @pytest.mark.parametrize("lock", ["lock", "no-lock"])
-def test_two_sweeps_in_two_processes_raise_each_card_and_sms_once(postgres_only, transactional_db, lock):
+def test_two_sweeps_in_two_processes_raise_each_card_and_sms_once(
+    postgres_only, transactional_db, lock, tmp_path
+):
     w = sf.world()
     cases = [w.accept(at(9, 23, 10)) for _ in range(CASES)]
-    results = _two_sweeps_at_once(at(10, 9), lock)
+    results = _two_sweeps_at_once(at(10, 9), lock, tmp_path)
     for result in results:
         assert result.returncode == 0, result.stderr
     outputs = "\n".join(r.stdout for r in results)
@@ -87,9 +95,22 @@ def test_two_sweeps_in_two_processes_raise_each_card_and_sms_once(postgres_only,
     keys = Counter(Warning.objects.values_list("rule", "case_id", "step_id", "level"))
     assert set(keys.values()) == {1} and len(keys) == 2 * CASES
     assert {sf.level(c, "promised_limit") for c in cases} == {"red"}
-    # SMS: the clerk and the chief for each case card, the chief for each step card (a pool task).
-    sms = list(OutboxMessage.objects.filter(topic="supervision_warning").values_list("dedupe_key", flat=True))
-    assert len(sms) == len(set(sms)) == 3 * CASES
+    # SMS: one per sweep, family and recipient, and each card told once to each of its recipients —
+    # the clerk and the chief of each case card, the chief of each step card (a pool task).
+    sms = list(OutboxMessage.objects.filter(topic="supervision_warning"))
+    keys = [m.dedupe_key for m in sms]
+    assert len(keys) == len(set(keys))
+    told = Counter()
+    for message in sms:
+        _prefix, _run, family, user = message.dedupe_key.split(":")
+        told[(family, int(user))] += sf.cards_told(message)
+    assert told == {
+        ("case_clocks", w.clerk.pk): CASES,
+        ("case_clocks", w.chief.pk): CASES,
+        ("step_clocks", w.chief.pk): CASES,
+    }
+    if lock == "lock":
+        assert len(sms) == 3  # one sweep raised every card: one digest per family and recipient
 
 
 KILLED = textwrap.dedent(
@@ -127,20 +148,24 @@ def test_a_sweep_process_killed_inside_a_phase_leaves_it_undone(postgres_only, t
     process = subprocess.Popen([sys.executable, "-c", KILLED, at(10, 9).isoformat()], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        assert _wait_for(lambda: Warning.objects.filter(rule="promised_limit").count() == 3), "case phase"
-        assert _wait_for(lambda: _step_cards_pending(), 30), "step phase never reached its cards"
+        case_phase = _wait_for(lambda: Warning.objects.filter(rule="promised_limit").count() == 3)
+        step_phase = case_phase and _wait_for(lambda: _step_cards_pending(), 30)
     finally:
         process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=30)
+        _out, err = process.communicate(timeout=30)
+    assert case_phase, f"the case phase never committed: {err}"
+    assert step_phase, f"the step phase never reached its cards: {err}"
     assert not ClockWatch.objects.filter(rule="step_limit").exists()
     assert not Warning.objects.filter(rule="step_limit").exists()
     sms = OutboxMessage.objects.filter(topic="supervision_warning").count()
-    assert sms == 2 * 3  # the case cards' SMS only
+    assert sms == 2  # the case cards' digests only (the clerk's and the chief's)
     report = sf.sweep_at(at(10, 9, 0, 1))
     assert report.phases["step_clocks"]["warnings_raised"] == 3
     assert report.phases["case_clocks"]["warnings_raised"] == 0
     assert {sf.level(c, "step_limit", sf.step_of(c)) for c in cases} == {"red"}
-    assert OutboxMessage.objects.filter(topic="supervision_warning").count() == sms + 3
+    step_sms = OutboxMessage.objects.filter(topic="supervision_warning", dedupe_key__contains=":step_clocks:")
+    assert [sf.cards_told(m) for m in step_sms] == [3]  # the chief's digest of the three step cards
+    assert OutboxMessage.objects.filter(topic="supervision_warning").count() == sms + 1
 
 
 def _step_cards_pending() -> bool:

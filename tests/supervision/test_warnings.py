@@ -1,4 +1,5 @@
-"""Cards: one SMS each to the responsible person and the leader; removal (摘牌) by a supervisor only."""
+"""Cards: their SMS to the responsible person and the leader — one per person and sweep, a digest
+when a sweep raises several cards for them (ADR 0010); removal (摘牌) by a supervisor only."""
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_a_new_card_sends_one_sms_to_the_person_and_one_to_the_leader(w, yellow)
     case, card = yellow
     messages = sf.sms_of(card)
     assert sorted(m.dedupe_key for m in messages) == sorted(
-        [f"warning:{card.pk}:{w.clerk.pk}", f"warning:{card.pk}:{w.chief.pk}"]
+        [f"warnings:{card.run}:case_clocks:{w.clerk.pk}", f"warnings:{card.run}:case_clocks:{w.chief.pk}"]
     )
     by_mobile = {m.payload["mobile"]: m for m in messages}
     assert set(by_mobile) == {_mobile(w.clerk), _mobile(w.chief)}
@@ -41,12 +42,65 @@ def test_a_new_card_sends_one_sms_to_the_person_and_one_to_the_leader(w, yellow)
         assert (message.kind, message.topic, message.state, message.attempts) == (
             "sms", "supervision_warning", "pending", 0,
         )  # fmt: skip
-        assert case.number in message.payload["text"] and "黄牌" in message.payload["text"]
+        # One card: the card's own text.
+        assert (
+            message.payload["text"]
+            == f"【电子监察】黄牌预警：办件{case.number}承诺时限即将届满，请抓紧办理。"
+        )
     # Every later sweep leaves them alone, even when it raises other cards.
-    before = OutboxMessage.objects.filter(dedupe_key__startswith=f"warning:{card.pk}:").count()
+    before = OutboxMessage.objects.filter(topic="supervision_warning").count()
     sf.sweep_at(at(10, 8))
     sf.sweep_at(at(10, 8))
-    assert OutboxMessage.objects.filter(dedupe_key__startswith=f"warning:{card.pk}:").count() == before == 2
+    assert OutboxMessage.objects.filter(topic="supervision_warning").count() == before
+    assert sf.sms_of(card) == messages
+
+
+def _told(messages) -> dict[str, str]:
+    return {m.payload["mobile"]: m.payload["text"] for m in messages}
+
+
+def test_a_backlog_sends_each_person_one_digest_per_sweep_and_family(w):
+    """A sweep that raises several cards for one person sends them one SMS listing how many (a first
+    sweep over a backlog: one message per person, not thousands); each card is told exactly once."""
+    cases = [w.accept(at(9, 23, 10)) for _ in range(3)]
+    report = sf.sweep_at(at(10, 9))
+    assert report.phases["case_clocks"]["warnings_raised"] == 3
+    assert report.phases["case_clocks"]["sms_queued"] == 2  # the clerk and the chief, once each
+    assert report.phases["step_clocks"]["sms_queued"] == 1  # the chief (the tasks are in the pool)
+    run = report.run
+    case_sms = list(OutboxMessage.objects.filter(dedupe_key__startswith=f"warnings:{run}:case_clocks:"))
+    first = min(cases, key=lambda c: sf.cards(c, rule=P)[0].pk).number
+    digest = f"【电子监察】您有3张新预警牌（红牌3张、黄牌0张）：办件{first}等的办理时限即将届满或已超期，请登录电子监察系统查看，抓紧办理。"
+    assert _told(case_sms) == {_mobile(w.clerk): digest, _mobile(w.chief): digest}
+    (step_sms,) = OutboxMessage.objects.filter(dedupe_key=f"warnings:{run}:step_clocks:{w.chief.pk}")
+    assert step_sms.payload["text"].startswith("【电子监察】您有3张新预警牌（红牌3张、黄牌0张）：办件")
+    assert "当前办理环节即将超时或已超时" in step_sms.payload["text"]
+    for case in cases:
+        for card in sf.cards(case):
+            assert [sf.cards_told(m) for m in sf.sms_of(card)] == ([3, 3] if card.step_id is None else [3])
+            assert {m.payload["mobile"] for m in sf.sms_of(card)} == (
+                {_mobile(w.clerk), _mobile(w.chief)} if card.step_id is None else {_mobile(w.chief)}
+            )
+    # The same instant again raises nothing and sends nothing; a later card gets its own SMS.
+    before = OutboxMessage.objects.filter(topic="supervision_warning").count()
+    assert sf.sweep_at(at(10, 9)).phases["case_clocks"]["sms_queued"] == 0
+    assert OutboxMessage.objects.filter(topic="supervision_warning").count() == before == 3
+    late = w.accept(at(9, 24, 10))
+    later = sf.sweep_at(at(10, 12))
+    (card,) = sf.cards(late, rule=P)
+    assert (card.run, card.level) == (later.run, "red")
+    assert set(_told(sf.sms_of(card)).values()) == {
+        f"【电子监察】红牌警示：办件{late.number}已超过承诺时限，请立即办理并说明原因。"
+    }
+
+
+def test_a_digest_counts_yellow_and_red_cards_apart(w):
+    red = [w.accept(at(9, 21, 10)) for _ in range(2)]
+    yellow = w.accept(at(9, 23, 10))
+    report = sf.sweep_at(at(10, 1))
+    assert [sf.open_cards(c, rule=P) for c in red + [yellow]] == [[(P, "red")]] * 2 + [[(P, "yellow")]]
+    (clerk,) = OutboxMessage.objects.filter(dedupe_key=f"warnings:{report.run}:case_clocks:{w.clerk.pk}")
+    assert "您有3张新预警牌（红牌2张、黄牌1张）" in clerk.payload["text"]
 
 
 def test_the_sms_rows_are_what_outbox_enqueue_would_write(yellow):
@@ -70,7 +124,7 @@ def test_a_person_without_a_mobile_gets_no_sms_and_the_leader_still_does():
     sf.sweep_at(at(10, 1))
     (card,) = sf.cards(case, rule=P)
     assert card.person == w.clerk
-    assert [m.dedupe_key for m in sf.sms_of(card)] == [f"warning:{card.pk}:{w.chief.pk}"]
+    assert [m.dedupe_key for m in sf.sms_of(card)] == [f"warnings:{card.run}:case_clocks:{w.chief.pk}"]
 
 
 def test_without_a_chief_the_duty_leader_is_told():

@@ -36,9 +36,9 @@ from django.utils.translation import gettext as _
 
 from govhall.core import outbox
 from govhall.core.crypto import decrypt
-from govhall.core.models import CalendarYear
+from govhall.core.models import CalendarYear, OutboxMessage
 from govhall.supervision import sweep_anomalies, sweep_sql
-from govhall.supervision.models import Alert, Level, Rule, SweepPhase, SweepRun
+from govhall.supervision.models import Alert, Level, Rule, SweepPhase, SweepRun, Warning
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +88,11 @@ class SweepFailed(Exception):
 
 
 # --- the lock -------------------------------------------------------------------------------------
-def _locked(phase: str) -> bool:
-    """Take the sweep lock until this transaction ends; False when another sweep holds it.
+def _locked(phase: str) -> bool | None:
+    """Take the sweep lock until this transaction ends: True when this sweep runs the phase alone
+    (the lock is held; on SQLite every transaction begins IMMEDIATE, so writers are serialised),
+    None when it runs without the lock (tests: ``USE_LOCK`` off), False when another sweep holds it.
 
-    SQLite needs none: every transaction begins IMMEDIATE (settings), so writers are serialised.
     On PostgreSQL the phase's transaction also gets room to sort and hash a full sweep's rows in
     memory, and no JIT compilation (it costs more than it saves on these set-based statements).
     """
@@ -101,7 +102,7 @@ def _locked(phase: str) -> bool:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
         if not USE_LOCK:
-            return True
+            return None
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEYS[phase]])
         return bool(cursor.fetchone()[0])
 
@@ -125,7 +126,7 @@ def _expire_undertakings(*, now, run) -> dict[str, int] | None:
 def _calendar(*, now, run) -> dict[str, int] | None:
     """DESIGN.md mechanism 1: a provisional year raises a supervision alert until it is published."""
     with transaction.atomic(durable=True):
-        if not _locked("calendar"):
+        if _locked("calendar") is False:
             return None
         years = set(CalendarYear.objects.filter(provisional=True).values_list("year", flat=True))
         known = set(Alert.objects.filter(kind=Alert.Kind.CALENDAR_PROVISIONAL).values_list("year", flat=True))
@@ -152,36 +153,74 @@ def _calendar(*, now, run) -> dict[str, int] | None:
 
 
 # --- phases 4 and 5: clock colours, cards and SMS -----------------------------------------------------
-def _texts() -> list[tuple[str, str, str, str]]:
+def _single(rule: str, level: str, number: str) -> str:
+    """The text of an SMS for one new card."""
     yellow, red = _("【电子监察】黄牌预警：办件"), _("【电子监察】红牌警示：办件")
-    return [
-        (Rule.PROMISED, Level.YELLOW, yellow, _("承诺时限即将届满，请抓紧办理。")),
-        (Rule.PROMISED, Level.RED, red, _("已超过承诺时限，请立即办理并说明原因。")),
-        (Rule.LEGAL, Level.RED, red, _("已超过法定时限，请立即办理并说明原因。")),
-        (Rule.STEP, Level.YELLOW, yellow, _("当前办理环节即将超时，请抓紧办理。")),
-        (Rule.STEP, Level.RED, red, _("当前办理环节已超时，请立即办理。")),
-    ]
+    tails = {
+        (Rule.PROMISED, Level.YELLOW): _("承诺时限即将届满，请抓紧办理。"),
+        (Rule.PROMISED, Level.RED): _("已超过承诺时限，请立即办理并说明原因。"),
+        (Rule.LEGAL, Level.RED): _("已超过法定时限，请立即办理并说明原因。"),
+        (Rule.STEP, Level.YELLOW): _("当前办理环节即将超时，请抓紧办理。"),
+        (Rule.STEP, Level.RED): _("当前办理环节已超时，请立即办理。"),
+    }
+    return (red if level == Level.RED else yellow) + number + tails[(rule, level)]
 
 
-def _mobiles(cursor, family: sweep_sql.Family, params: dict) -> list[tuple[int, str]]:
-    """Decrypt the mobiles of this run's recipients (staff: a few hundred at most)."""
-    from django.contrib.auth import get_user_model
-
-    cursor.execute(sweep_sql.RECIPIENTS.format(family=sweep_sql.family_filter(family)), params)
-    ids = [row[0] for row in cursor.fetchall()]
-    users = get_user_model().objects.filter(pk__in=ids).exclude(mobile_cipher="")
-    return [(pk, decrypt(cipher)) for pk, cipher in users.values_list("pk", "mobile_cipher")]
+def _digest(family: sweep_sql.Family, cards: int, red: int, number: str) -> str:
+    """The text of an SMS for several new cards of one family (a backlog: ADR 0010)."""
+    counts = {"n": cards, "red": red, "yellow": cards - red, "number": number}
+    if family is sweep_sql.CASE:
+        what = _("办件%(number)s等的办理时限即将届满或已超期")
+    else:
+        what = _("办件%(number)s等的当前办理环节即将超时或已超时")
+    template = _(
+        "【电子监察】您有%(n)s张新预警牌（红牌%(red)s张、黄牌%(yellow)s张）：%(what)s，请登录电子监察系统查看，抓紧办理。"
+    )
+    return template % (counts | {"what": what % counts})
 
 
 def _queue_sms(cursor, family: sweep_sql.Family, params: dict) -> int:
-    mobiles = _mobiles(cursor, family, params)
-    if not mobiles:
+    """One SMS per recipient of the cards this run raised in ``family`` (ADR 0010, "SMS").
+
+    A recipient with one new card gets that card's text; with several, a digest (how many, how many
+    red, one case number). The dedupe key ``warnings:<run>:<family>:<user>`` is unique because a card
+    belongs to the one run that raised it, and is in the same transaction as the cards. Staff
+    mobiles are SM4-encrypted: the recipients' (a few hundred at most) are decrypted here.
+    """
+    from django.contrib.auth import get_user_model
+
+    cursor.execute(sweep_sql.DIGEST.format(family=sweep_sql.family_filter(family)), params)
+    rows = cursor.fetchall()
+    if not rows:
         return 0
-    sql, extra = sweep_sql.sms_insert(family, mobiles, _texts())
-    cursor.execute(sql, params | extra | {"sent": connection.ops.adapt_datetimefield_value(timezone.now())})
-    if cursor.rowcount:
+    users = get_user_model().objects.filter(pk__in=[row[0] for row in rows]).exclude(mobile_cipher="")
+    mobiles = {pk: decrypt(cipher) for pk, cipher in users.values_list("pk", "mobile_cipher")}
+    firsts = {
+        pk: (rule, level, number)
+        for pk, rule, level, number in Warning.objects.filter(pk__in={row[3] for row in rows}).values_list(
+            "pk", "rule", "level", "case__number"
+        )
+    }
+    sent = timezone.now()
+    messages = []
+    for user_id, cards, red, first in rows:
+        if user_id not in mobiles:
+            continue
+        rule, level, number = firsts[first]
+        text = _single(rule, level, number) if cards == 1 else _digest(family, cards, red, number)
+        messages.append(
+            OutboxMessage(
+                kind="sms",
+                topic="supervision_warning",
+                payload={"mobile": mobiles[user_id], "text": text},
+                dedupe_key=f"warnings:{params['run']}:{family.name}:{user_id}",
+                available_at=sent,
+            )
+        )
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    if messages:
         outbox.kick_after_commit()  # what outbox.enqueue does: ask a worker to deliver after commit
-    return cursor.rowcount
+    return len(messages)
 
 
 def _levels(cursor, family: sweep_sql.Family, params: dict) -> dict[str, int]:
@@ -225,13 +264,15 @@ def _clocks(family: sweep_sql.Family, *, now, run) -> dict[str, int] | None:
         "resolved": _("时限已恢复正常或计时结束"),
     }
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        if not _locked(family.name):
+        alone = _locked(family.name)
+        if alone is False:
             return None
         event_high = _event_high(cursor)  # before any read of the clocks
         window = _window(family, now)
         if window is not None:
             params |= {"since": connection.ops.adapt_datetimefield_value(window[0]), "event_low": window[1]}
-        cursor.execute(family.transitions(incremental=window is not None), params)
+        for sql in family.transitions(incremental=window is not None, exclusive=bool(alone)):
+            cursor.execute(sql, params)
         cursor.execute(family.demotions(incremental=window is not None), params)
         _checkpoint(f"{family.name}:moved")
         levels = _levels(cursor, family, params)
@@ -239,7 +280,9 @@ def _clocks(family: sweep_sql.Family, *, now, run) -> dict[str, int] | None:
         cleared = cursor.rowcount
         cursor.execute(family.resolved, params)
         cleared += cursor.rowcount
-        cursor.execute(family.raise_cards, params)
+        cursor.execute(
+            family.raise_cards(exclusive=bool(alone), postgresql=connection.vendor == "postgresql"), params
+        )
         raised = cursor.rowcount
         _checkpoint(f"{family.name}:raised")
         sms = _queue_sms(cursor, family, params)

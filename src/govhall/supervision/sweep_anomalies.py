@@ -110,9 +110,14 @@ def _locked(phase: str) -> bool:
     """Take this phase's sweep lock until the transaction ends (PostgreSQL; SQLite serialises writers)."""
     from govhall.supervision import sweep  # the sweep imports this module: look its switch up on use
 
-    if connection.vendor != "postgresql" or not sweep.USE_LOCK:
+    if connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # as the clock phases (sweep._locked)
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
+        if not sweep.USE_LOCK:
+            return True
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEYS[phase]])
         return bool(cursor.fetchone()[0])
 
@@ -262,8 +267,17 @@ def _insert(rule: AnomalyRule, w: Window, now, run, params: dict, **parts: str) 
         return cursor.rowcount
 
 
+def _all_history(w: Window) -> bool:
+    """The first run reads all history: every case has a timeline row above ``event_low`` = 0, so the
+    "or its timeline grew" half of a full run's scope is every row — say so instead of hashing the
+    whole timeline to find that out (1.3 s per rule at 1M open cases)."""
+    return w.full and w.event_low == 0
+
+
 def _overdue(rule: AnomalyRule, w: Window, now, run) -> int:
-    if w.full:
+    if _all_history(w):
+        scope = "TRUE"
+    elif w.full:
         scope = "(c.state IN {open} OR c.id IN ({changed}))"
     else:  # index range scans: the deadlines in (since, now], the timelines that grew
         scope = """c.id IN (SELECT id FROM {case} WHERE clock_stopped_at IS NULL
@@ -283,7 +297,9 @@ def _overdue(rule: AnomalyRule, w: Window, now, run) -> int:
 
 
 def _step_overdue(rule: AnomalyRule, w: Window, now, run) -> int:
-    if w.full:
+    if _all_history(w):
+        scope = "TRUE"
+    elif w.full:
         scope = "(s.state = {active} OR s.id IN (SELECT id FROM {step} WHERE case_id IN ({changed})))"
     else:
         scope = """s.id IN (SELECT id FROM {step} WHERE state = {active}
@@ -303,7 +319,9 @@ def _step_overdue(rule: AnomalyRule, w: Window, now, run) -> int:
 
 
 def _suspension_overrun(rule: AnomalyRule, w: Window, now, run) -> int:
-    if w.full:
+    if _all_history(w):
+        scope = "TRUE"
+    elif w.full:
         scope = "(p.ended_at IS NULL OR p.id IN (SELECT id FROM {special} WHERE case_id IN ({changed})))"
     else:
         scope = """p.id IN (SELECT id FROM {special} WHERE ended_at IS NULL

@@ -11,23 +11,21 @@ clock once. The statements of one family run in one transaction, in this order:
 3. ``escalated`` / ``resolved``  clear the open cards of the clocks this run moved;
 4. ``raise``        insert a card for each clock this run moved to yellow or red (unique per open
                     card: a concurrent sweep's identical insert does nothing);
-5. ``sms``          queue one SMS per card and recipient (unique dedupe key per card and person);
+5. ``sms``          one SMS per recipient of the run's new cards (``DIGEST`` counts them; the
+                    sweep writes the rows, dedupe key per run, family and person);
 6. ``purge``        delete the rows this run set to normal.
 
 Inserts run in key order, so two sessions running them at once (without the sweep's lock) queue
-on the same first row instead of deadlocking. The rows a run moved carry its SweepRun id (``run``), so steps 3–6 read only this run's changes
-through an index. Raw SQL because the ORM cannot express INSERT … SELECT … ON CONFLICT; it runs on
-SQLite and PostgreSQL alike (the only difference is the JSON constructor of the SMS payload).
+on the same first row instead of deadlocking. The rows a run moved carry its SweepRun id (``run``),
+so steps 3–6 read only this run's changes through an index. Raw SQL because the ORM cannot express
+INSERT … SELECT … ON CONFLICT; it runs on SQLite and PostgreSQL alike.
 """
 
 from dataclasses import dataclass
 
-from django.db import connection
-
 from govhall.cases.models import Case, CaseEvent, CaseStep, StepTask
 from govhall.cases.states import OPEN_STATES, Action, StepState, TaskState
 from govhall.catalog.models import ServiceItem
-from govhall.core.models import OutboxMessage
 from govhall.org.models import Department, Role, Staff
 from govhall.supervision.models import ClockWatch, Level, Rule, Warning
 
@@ -41,7 +39,6 @@ T = {
     "item": ServiceItem._meta.db_table,
     "staff": Staff._meta.db_table,
     "dept": Department._meta.db_table,
-    "outbox": OutboxMessage._meta.db_table,
 }
 
 
@@ -93,13 +90,38 @@ class Family:
     key: str  # the clock's id in ``transitions`` …
     watch_key: str  # … and in ``demotions``
     transitions_sql: str
+    recolour_sql: str  # exclusive form of ``transitions``: the rows whose colour changed …
+    new_clocks_sql: str  # … and the clocks without a row
     demotions_sql: str
     escalated: str
     resolved: str
-    raise_cards: str
+    raise_cards_sql: str
+    pg_raise_cards_sql: str = ""  # the same with PostgreSQL-only joins (LATERAL), when faster
 
-    def transitions(self, incremental: bool) -> str:
-        return self.transitions_sql.replace("{scope}", self._scope(self.key, incremental))
+    def raise_cards(self, *, exclusive: bool, postgresql: bool) -> str:
+        """Insert a card for each clock this run moved to yellow/red, unless its open card exists.
+
+        ``exclusive``: no other sweep can run this family's statements now (the advisory lock is
+        held, or SQLite, whose writers are serialised), so the ``NOT EXISTS`` guard decides alone
+        and the unique index is only the backstop. Otherwise ``ON CONFLICT DO NOTHING`` makes a
+        concurrent sweep's identical insert a no-op; it costs a speculative insertion per row
+        (≈ 2 µs: a quarter of a first sweep's card insert), so it is kept for that case only.
+        """
+        sql = (postgresql and self.pg_raise_cards_sql) or self.raise_cards_sql
+        return sql if exclusive else sql + "\nON CONFLICT DO NOTHING"
+
+    def transitions(self, *, incremental: bool, exclusive: bool = False) -> list[str]:
+        """Upsert the clocks whose colour differs from their row. ``exclusive`` (no other sweep can
+        run this family now, as in ``raise_cards``): an UPDATE of the rows whose colour changed, then
+        an INSERT of the clocks without a row; otherwise one INSERT … ON CONFLICT DO UPDATE, whose
+        speculative insertion per row (a lock, an extra WAL record) a concurrent sweep needs."""
+        scope = self._scope(self.key, incremental)
+        if exclusive:
+            return [
+                self.recolour_sql.replace("{scope}", scope),
+                self.new_clocks_sql.replace("{scope}", scope),
+            ]
+        return [self.transitions_sql.replace("{scope}", scope)]
 
     def demotions(self, incremental: bool) -> str:
         return self.demotions_sql.replace("{scope}", self._scope(self.watch_key, incremental))
@@ -155,6 +177,25 @@ ON CONFLICT (case_id, rule) WHERE step_id IS NULL DO UPDATE
     ),
     # Not yellow/red any more, unless the clock is paused (colours freeze during a pause). Rows this
     # run has just set are yellow/red by construction: left out (the first sweep sets every row).
+    recolour_sql=_fmt(
+        """
+UPDATE {watch} SET level = d.level, due_at = d.due_at, changed_at = %(now)s, run = %(run)s
+  FROM ("""
+        + _CASE_DESIRED
+        + """) d
+ WHERE {watch}.step_id IS NULL AND {watch}.case_id = d.case_id AND {watch}.rule = d.rule
+   AND {watch}.level <> d.level"""
+    ),
+    new_clocks_sql=_fmt(
+        """
+INSERT INTO {watch} (rule, case_id, step_id, level, due_at, changed_at, run)
+SELECT d.rule, d.case_id, NULL, d.level, d.due_at, %(now)s, %(run)s
+  FROM ("""
+        + _CASE_DESIRED
+        + """) d
+ WHERE NOT EXISTS (SELECT 1 FROM {watch} w WHERE w.step_id IS NULL AND w.case_id = d.case_id AND w.rule = d.rule)
+ ORDER BY d.case_id, d.rule"""
+    ),
     demotions_sql=_fmt("""
 UPDATE {watch} SET level = {normal}, changed_at = %(now)s, run = %(run)s
  WHERE id IN (
@@ -176,7 +217,7 @@ UPDATE {warning} SET cleared_at = %(now)s, clear_kind = 'resolved', clear_reason
     WHERE w.run = %(run)s AND w.step_id IS NULL AND g.step_id IS NULL AND g.cleared_at IS NULL
       AND g.level <> w.level)""".format(**T),
     # Responsible: the item's department, and the clerk who accepted the case (none when deemed).
-    raise_cards=(
+    raise_cards_sql=(
         """
 INSERT INTO {warning} (level, rule, case_id, step_id, department_id, person_id, leader_id, due_at,
                        raised_at, run, cleared_at, clear_kind, clear_reason, cleared_by_id)
@@ -191,8 +232,9 @@ INSERT INTO {warning} (level, rule, case_id, step_id, department_id, person_id, 
   JOIN {item} i ON i.id = c.item_id
   LEFT JOIN leaders ld ON ld.department_id = i.department_id
  WHERE w.run = %(run)s AND w.step_id IS NULL AND w.level <> {normal}
- ORDER BY w.case_id, w.rule
-ON CONFLICT DO NOTHING"""
+   AND NOT EXISTS (SELECT 1 FROM {warning} g WHERE g.case_id = w.case_id AND g.rule = w.rule
+                      AND g.level = w.level AND g.cleared_at IS NULL AND g.step_id IS NULL)
+ ORDER BY w.case_id, w.rule"""
     ).format(**T),
 )
 
@@ -203,6 +245,52 @@ _STEP_CANDIDATES = """
     SELECT id FROM {step} WHERE state = {active} AND warn_at > %(since)s AND warn_at <= %(now)s
     UNION SELECT id FROM {step} WHERE state = {active} AND due_at > %(since)s AND due_at <= %(now)s
     UNION SELECT id FROM {step} WHERE case_id IN (SELECT case_id FROM {event} WHERE id > %(event_low)s)"""
+
+# Responsible for a step's card: the step's first pending task — its assignee (None for a department
+# pool) and its department, else the step's, else the item's (looked up only when the task has none:
+# COALESCE stops at the first value). The task in one index scan with LATERAL on PostgreSQL, through
+# two scalar subqueries elsewhere (SQLite has no LATERAL). The watch row carries the step and case
+# ids, so the step itself is read only for that fallback (at 1M open cases a first sweep raises
+# 213k step cards: one index probe per card less).
+_FIRST_TASK = """(SELECT t2.{column} FROM {task} t2 WHERE t2.step_id = w.step_id AND t2.state = {pending}
+        ORDER BY t2.seq, t2.id LIMIT 1)"""
+_STEP_DEPARTMENT = """COALESCE({task_department},
+        (SELECT s.department_id FROM {step} s WHERE s.id = w.step_id),
+        (SELECT i.department_id FROM {case} c JOIN {item} i ON i.id = c.item_id WHERE c.id = w.case_id))"""
+
+
+def _step_cards(postgresql: bool) -> str:
+    if postgresql:
+        person, department = "t.assignee_id", _STEP_DEPARTMENT.replace("{task_department}", "t.department_id")
+        task = """LEFT JOIN LATERAL (SELECT t2.department_id, t2.assignee_id FROM {task} t2
+                      WHERE t2.step_id = w.step_id AND t2.state = {pending} ORDER BY t2.seq, t2.id LIMIT 1) t ON TRUE"""
+    else:
+        person = _FIRST_TASK.replace("{column}", "assignee_id")
+        department = _STEP_DEPARTMENT.replace(
+            "{task_department}", _FIRST_TASK.replace("{column}", "department_id")
+        )
+        task = ""
+    sql = (
+        """
+INSERT INTO {warning} (level, rule, case_id, step_id, department_id, person_id, leader_id, due_at,
+                       raised_at, run, cleared_at, clear_kind, clear_reason, cleared_by_id)
+"""
+        + LEADERS
+        + f"""SELECT r.level, r.rule, r.case_id, r.step_id, r.department_id, r.person_id, ld.user_id, r.due_at,
+       %(now)s, %(run)s, NULL, '', '', NULL
+  FROM (SELECT w.level, w.rule, w.case_id, w.step_id, w.due_at, {person} AS person_id,
+               {department} AS department_id
+          FROM {{watch}} w
+          {task}
+         WHERE w.run = %(run)s AND w.step_id IS NOT NULL AND w.level <> {{normal}}
+           AND NOT EXISTS (SELECT 1 FROM {{warning}} g WHERE g.step_id = w.step_id AND g.rule = w.rule
+                              AND g.level = w.level AND g.cleared_at IS NULL)
+        ) r
+  LEFT JOIN leaders ld ON ld.department_id = r.department_id
+ ORDER BY r.step_id"""
+    )
+    return sql.format(**T)
+
 
 STEP = Family(
     name="step_clocks",
@@ -221,6 +309,19 @@ SELECT {step_rule}, s.case_id, s.id, CASE WHEN s.due_at <= %(now)s THEN {red} EL
 ON CONFLICT (step_id) WHERE step_id IS NOT NULL DO UPDATE
    SET level = excluded.level, due_at = excluded.due_at, changed_at = excluded.changed_at, run = excluded.run
  WHERE {watch}.level <> excluded.level"""),
+    recolour_sql=_fmt("""
+UPDATE {watch} SET level = d.level, due_at = d.due_at, changed_at = %(now)s, run = %(run)s
+  FROM (SELECT s.id, CASE WHEN s.due_at <= %(now)s THEN {red} ELSE {yellow} END AS level, s.due_at
+          FROM {step} s WHERE s.state = {active} AND s.warn_at <= %(now)s {scope}) d
+ WHERE {watch}.step_id = d.id AND {watch}.level <> d.level"""),
+    new_clocks_sql=_fmt("""
+INSERT INTO {watch} (rule, case_id, step_id, level, due_at, changed_at, run)
+SELECT {step_rule}, s.case_id, s.id, CASE WHEN s.due_at <= %(now)s THEN {red} ELSE {yellow} END,
+       s.due_at, %(now)s, %(run)s
+  FROM {step} s
+ WHERE s.state = {active} AND s.warn_at <= %(now)s {scope}
+   AND NOT EXISTS (SELECT 1 FROM {watch} w WHERE w.step_id = s.id)
+ ORDER BY s.id"""),
     demotions_sql=_fmt("""
 UPDATE {watch} SET level = {normal}, changed_at = %(now)s, run = %(run)s
  WHERE id IN (
@@ -242,95 +343,27 @@ UPDATE {warning} SET cleared_at = %(now)s, clear_kind = 'resolved', clear_reason
       AND g.level <> w.level)""".format(**T),
     # Responsible: the step's first pending task — its assignee (None for a department pool) and its
     # department (else the step's, else the item's).
-    raise_cards=(
-        """
-INSERT INTO {warning} (level, rule, case_id, step_id, department_id, person_id, leader_id, due_at,
-                       raised_at, run, cleared_at, clear_kind, clear_reason, cleared_by_id)
-"""
-        + LEADERS
-        + """SELECT w.level, w.rule, w.case_id, w.step_id, r.department_id, r.person_id, ld.user_id, w.due_at,
-       %(now)s, %(run)s, NULL, '', '', NULL
-  FROM {watch} w
-  JOIN (SELECT s.id AS step_id, COALESCE(t.department_id, s.department_id,
-                 (SELECT i.department_id FROM {case} c JOIN {item} i ON i.id = c.item_id WHERE c.id = s.case_id)
-               ) AS department_id, t.assignee_id AS person_id
-          FROM {step} s
-          LEFT JOIN {task} t ON t.id = (SELECT t2.id FROM {task} t2 WHERE t2.step_id = s.id
-                                           AND t2.state = {pending} ORDER BY t2.seq, t2.id LIMIT 1)
-       ) r ON r.step_id = w.step_id
-  LEFT JOIN leaders ld ON ld.department_id = r.department_id
- WHERE w.run = %(run)s AND w.step_id IS NOT NULL AND w.level <> {normal}
- ORDER BY w.step_id
-ON CONFLICT DO NOTHING"""
-    ).format(**T),
+    raise_cards_sql=_step_cards(postgresql=False),
+    pg_raise_cards_sql=_step_cards(postgresql=True),
 )
-
 FAMILIES = (CASE, STEP)
 
 LEVEL_COUNTS = "SELECT level, COUNT(*) FROM {watch} WHERE run = %(run)s AND {family} GROUP BY level"
 PURGE = "DELETE FROM {watch} WHERE run = %(run)s AND level = {normal}".format(**T)
-RECIPIENTS = """
-SELECT person_id FROM {warning} WHERE run = %(run)s AND {{family}} AND person_id IS NOT NULL
-UNION SELECT leader_id FROM {warning} WHERE run = %(run)s AND {{family}} AND leader_id IS NOT NULL""".format(
-    **T
-)
+# The recipients of this run's new open cards in a family — the person, and the leader unless the
+# same person — with, for each, how many cards, how many red, and the first card (its text when it
+# is the only one, its case number as the example in a digest). A few hundred rows at most.
+DIGEST = """
+SELECT r.user_id, COUNT(*), SUM(CASE WHEN r.level = {red} THEN 1 ELSE 0 END), MIN(r.id)
+  FROM (SELECT id, level, person_id AS user_id FROM {warning}
+         WHERE run = %(run)s AND {{family}} AND cleared_at IS NULL AND person_id IS NOT NULL
+        UNION ALL
+        SELECT id, level, leader_id FROM {warning}
+         WHERE run = %(run)s AND {{family}} AND cleared_at IS NULL AND leader_id IS NOT NULL
+           AND (person_id IS NULL OR person_id <> leader_id)) r
+ GROUP BY r.user_id
+ ORDER BY r.user_id""".format(**T)
 
 
 def family_filter(family: Family) -> str:
     return "step_id IS NULL" if family is CASE else "step_id IS NOT NULL"
-
-
-def _json_object(pairs: str) -> str:
-    return f"jsonb_build_object({pairs})" if connection.vendor == "postgresql" else f"json_object({pairs})"
-
-
-def _rows(prefix: str, rows: list[tuple], names: tuple[str, ...]) -> tuple[str, dict]:
-    """A derived table of literal rows passed as parameters: (SELECT %(p0_0)s AS a, … UNION ALL …)."""
-    selects, params = [], {}
-    for i, row in enumerate(rows):
-        cols = []
-        for j, (name, value) in enumerate(zip(names, row, strict=True)):
-            key = f"{prefix}{i}_{j}"
-            params[key] = value
-            cols.append(f"%({key})s AS {name}" if i == 0 else f"%({key})s")
-        selects.append("SELECT " + ", ".join(cols))
-    return "(" + " UNION ALL ".join(selects) + ")", params
-
-
-def sms_insert(
-    family: Family, mobiles: list[tuple[int, str]], texts: list[tuple[str, str, str, str]]
-) -> tuple[str, dict]:
-    """One SMS per open card that this run raised in ``family`` and per recipient with a mobile (the
-    person, and the leader when another person); the dedupe key ``warning:<card>:<user>`` makes it
-    once only, whoever retries.
-
-    ``mobiles``: (user id, mobile) decrypted by the caller; ``texts``: (rule, level, head, tail), the
-    message being head + case number + tail. No ORDER BY: a card's SMS are queued only by the run
-    that raised it, so two sweeps never insert the same keys. The case is read once per card (the
-    materialised ``g``), then the two recipients come from a two-row join (SQLite has no LATERAL).
-    """
-    mobile_rows, params = _rows("m", mobiles, ("user_id", "mobile"))
-    heads, tails = [], []
-    for i, (rule, level, head, tail) in enumerate(texts):
-        params |= {f"t{i}r": str(rule), f"t{i}l": str(level), f"t{i}h": head, f"t{i}t": tail}
-        when = f"WHEN g.rule = %(t{i}r)s AND g.level = %(t{i}l)s"
-        heads.append(f"{when} THEN %(t{i}h)s")
-        tails.append(f"{when} THEN %(t{i}t)s")
-    text = f"(CASE {' '.join(heads)} END) || g.number || (CASE {' '.join(tails)} END)"
-    payload = _json_object(f"'mobile', m.mobile, 'text', {text}")
-    recipient = "CASE who.k WHEN 1 THEN g.person_id ELSE g.leader_id END"
-    sql = f"""
-INSERT INTO {T["outbox"]} (kind, topic, payload, dedupe_key, state, attempts, available_at, claim_token,
-                           claimed_until, sent_at, last_error, created_at)
-WITH g AS MATERIALIZED (
-  SELECT w.id, w.rule, w.level, w.person_id, w.leader_id, c.number
-    FROM {T["warning"]} w JOIN {T["case"]} c ON c.id = w.case_id
-   WHERE w.run = %(run)s AND w.{family_filter(family)} AND w.cleared_at IS NULL)
-SELECT 'sms', 'supervision_warning', {payload}, 'warning:' || g.id || ':' || m.user_id, 'pending', 0,
-       %(sent)s, '', NULL, NULL, '', %(sent)s
-  FROM g
-  JOIN (SELECT 1 AS k UNION ALL SELECT 2) who ON who.k = 1 OR g.person_id IS NULL OR g.person_id <> g.leader_id
-  JOIN {mobile_rows} m ON m.user_id = {recipient}
- WHERE TRUE
-ON CONFLICT (dedupe_key) DO NOTHING"""
-    return sql, params

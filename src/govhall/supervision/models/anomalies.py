@@ -74,8 +74,15 @@ class AnomalyState(models.TextChoices):
 
 class Anomaly(models.Model):
     id = models.BigAutoField(primary_key=True)
-    rule = models.ForeignKey(AnomalyRule, on_delete=models.PROTECT, related_name="anomalies")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Written in bulk by the sweep from rows the same statement read: no per-row foreign-key check
+    # (a deferred check per row and key, and a FOR KEY SHARE lock on each case; ADR 0010). PROTECT
+    # is enforced by Django, and cases, rules and departments are never deleted under an anomaly.
+    rule = models.ForeignKey(
+        AnomalyRule, on_delete=models.PROTECT, related_name="anomalies", db_constraint=False
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     department = models.ForeignKey(
         Department,
         on_delete=models.PROTECT,
@@ -83,6 +90,7 @@ class Anomaly(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("责任部门"),
+        db_constraint=False,
     )
     key = models.BigIntegerField(default=0)  # the fact inside the case (module docstring)
     severity = models.CharField(

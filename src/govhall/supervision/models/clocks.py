@@ -133,9 +133,10 @@ class Warning(models.Model):
     cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     clear_kind = models.CharField(max_length=12, choices=ClearKind.choices, blank=True)
     clear_reason = models.CharField(_("解除原因"), max_length=200, blank=True)
+    # NULL when raised; no constraint, or every inserted card queues a deferred check.
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        db_index=False, verbose_name=_("摘牌人"),
+        verbose_name=_("摘牌人"), **_SWEPT,
     )  # fmt: skip
 
     class Meta:
