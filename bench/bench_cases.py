@@ -196,7 +196,9 @@ def _report(label: str, cases: list[list[Action]], floors: list[list[float]]) ->
     print(f"  ratio engine/floor (median ms/action): {median_action / median_floor:4.1f}x")
     if len(cases[0]) == 5:
         names = ("accept", "sign 1", "sign 2", "sign 3 (starts the next step)", "decide")
-        parts = [f"{n} {statistics.median(c[i].seconds for c in cases) * 1000:.2f}" for i, n in enumerate(names)]
+        parts = [
+            f"{n} {statistics.median(c[i].seconds for c in cases) * 1000:.2f}" for i, n in enumerate(names)
+        ]
         print(f"  per action (median ms): {'; '.join(parts)}")
 
 
@@ -220,15 +222,22 @@ def _profile(work, top: int) -> None:
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_callees(r"cases/(services|processing|moves|notices)\.py.*(_accept|task_complete|move|notice_issue|settle|start_round)\b")
+    stats.sort_stats("cumulative").print_callees(
+        r"cases/(services|processing|moves|notices)\.py.*(_accept|task_complete|move|notice_issue|settle|start_round)\b"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=40, help="cases for (a)")
     parser.add_argument("--returned", type=int, default=4, help="cases for (b)")
-    parser.add_argument("--profile", type=int, metavar="N", default=0,
-                        help="profile (a) and print the N costliest functions (cumulative), then stop")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="profile (a) and print the N costliest functions (cumulative), then stop",
+    )
     args = parser.parse_args()
     _setup()
     from django.conf import settings

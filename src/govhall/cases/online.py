@@ -92,9 +92,7 @@ def _draft_identity(draft: CaseDraft) -> dict:
 
         checked = check_uscc(number)
         if not checked.valid or not operator_may_act(user=user, credit_code=checked.normalized):
-            raise PermissionDenied(
-                _("您未获该单位授权，不能以该单位名义申请。"), code="cases.not_authorised"
-            )
+            raise PermissionDenied(_("您未获该单位授权，不能以该单位名义申请。"), code="cases.not_authorised")
         number = checked.normalized
     return {"applicant_name": str(data.get("applicant_name", "")),
             "applicant_id_number": number,
