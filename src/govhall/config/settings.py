@@ -206,6 +206,17 @@ else:
         "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
 
+# The cache holds the rate limiters' counters (case lookup, the attendance pad's lockout): shared by
+# every process through Redis when REDIS_URL is set; per process otherwise (one-machine demo).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("GOVHALL_CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": env_str("GOVHALL_HUEY_NAME", "govhall"),
+        }
+    }
+
 # Outbox: a claimed row is reclaimable after its lease; a row fails after max attempts.
 GOVHALL_OUTBOX_LEASE_SECONDS = env_int("GOVHALL_OUTBOX_LEASE_SECONDS", 300, minimum=10)
 GOVHALL_OUTBOX_MAX_ATTEMPTS = env_int("GOVHALL_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
