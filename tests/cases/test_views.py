@@ -208,6 +208,17 @@ def test_case_page_shows_facts_clocks_steps_notices_and_timeline(clerk, received
     assert re.search(rf"/cases/{received.number}/notices/{received.number}-SL01\.pdf", html)
 
 
+def test_case_page_shows_the_filled_in_form_masked_and_inert(clerk, received):
+    Case.objects.filter(pk=received.pk).update(form_data={"联系地址": "青林路1号", "fields": [
+        {"key": "who", "label": "对方姓名", "type": "text", "value": "<script>alert(1)</script>"},
+        {"key": "rid", "label": "对方身份证号", "type": "id_number", "value": "11010519491231002X"},
+    ]})  # fmt: skip
+    html = _login(clerk).get(f"/cases/{received.number}/").content.decode()
+    assert "申请表内容" in html and "青林路1号" in html and "对方身份证号" in html
+    assert "11010519491231002X" not in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
 def test_case_page_is_404_outside_scope_like_an_unknown_number(received):
     outsider = org.staff(role=Role.CLERK, site=org.township()).user
     client = _login(outsider)
