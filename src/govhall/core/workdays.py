@@ -205,6 +205,17 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
+def midnight(day: dt.date) -> dt.datetime:
+    """00:00 of ``day`` in the centre's zone."""
+    return _midnight(day)
+
+
+def day_span(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[00:00 of ``start``, 24:00 of ``end``) in the centre's zone: the instants of days start..end
+    inclusive, for ``>= low`` / ``< high`` filters."""
+    return _midnight(start), _midnight(end + dt.timedelta(days=1))
+
+
 def _since_midnight_us(local: dt.datetime) -> int:
     return ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
 

@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govhall.core import workdays
 from govhall.core.errors import NotFound, PermissionDenied
 from govhall.inquiries import policy
 from govhall.inquiries.models import (
@@ -39,19 +40,13 @@ class ComplaintCount:
     upheld: int
 
 
-def _day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-    return begin, stop
-
-
 def complaint_counts(*, start: dt.date, end: dt.date, by: str) -> dict[int, ComplaintCount]:
     """Complaints filed on days start..end (inclusive, local time) about each staff member, window or
     department, and how many of them the unit found upheld (属实). One grouped query."""
     if by not in COUNT_KEYS:
         raise ValueError(f"by must be one of {sorted(COUNT_KEYS)}, not {by!r}")
     key = COUNT_KEYS[by]
-    begin, stop = _day_bounds(start, end)
+    begin, stop = workdays.day_span(start, end)
     rows = (
         Complaint.objects.filter(filed_at__gte=begin, filed_at__lt=stop, **{f"{key}__isnull": False})
         .values(key)
@@ -216,9 +211,9 @@ def first_inquiries(user, *, start: dt.date | None = None, end: dt.date | None =
     if not scope.everything:
         qs = qs.filter(staff__in=_scoped_staff(scope))
     if start:
-        qs = qs.filter(asked_at__gte=_day_bounds(start, start)[0])
+        qs = qs.filter(asked_at__gte=workdays.midnight(start))
     if end:
-        qs = qs.filter(asked_at__lt=_day_bounds(end, end)[1])
+        qs = qs.filter(asked_at__lt=workdays.day_span(end, end)[1])
     if outcome:
         qs = qs.filter(outcome=outcome)
     if window_id:

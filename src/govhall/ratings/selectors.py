@@ -14,6 +14,7 @@ from django.utils import timezone
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import CaseState
 from govhall.catalog.models import ServiceItem
+from govhall.core import workdays
 from govhall.core.crypto import sm3_hex
 from govhall.org.access import scope_of
 from govhall.org.models import Department, Staff, Window
@@ -49,16 +50,8 @@ class RatingScore:
         return cls(count, good, count - good, average, satisfaction)
 
 
-def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[00:00 of start, 24:00 of end) in the centre's time zone."""
-    tz = timezone.get_current_timezone()
-    low = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
-    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return low, high
-
-
 def ratings_in(start: dt.date, end: dt.date) -> QuerySet[Rating]:
-    low, high = _bounds(start, end)
+    low, high = workdays.day_span(start, end)
     return Rating.objects.filter(created_at__gte=low, created_at__lt=high)
 
 
@@ -153,7 +146,7 @@ class RectificationFigures:
 
 
 def rectification_figures(*, start: dt.date, end: dt.date) -> RectificationFigures:
-    low, high = _bounds(start, end)
+    low, high = workdays.day_span(start, end)
     qs = Rectification.objects.filter(opened_at__gte=low, opened_at__lt=high)
     # distinct: the visits join repeats a rectification once per return visit.
     row = qs.aggregate(
@@ -170,7 +163,7 @@ def rectification_figures(*, start: dt.date, end: dt.date) -> RectificationFigur
 
 def published_rectifications(*, start: dt.date, end: dt.date, limit: int = 20) -> list[Rectification]:
     """Rectified bad ratings with the unit's public result (公开): no rater, no comment."""
-    low, high = _bounds(start, end)
+    low, high = workdays.day_span(start, end)
     return list(
         Rectification.objects.filter(state=RectState.RECTIFIED, opened_at__gte=low, opened_at__lt=high)
         .exclude(public_result="")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Subquery
-from django.utils import timezone
 
 from govhall.cases.models import CaseEvent, CaseStep, StepTask
 from govhall.cases.states import StepState, TaskState
+from govhall.core import workdays
 from govhall.supervision import selectors as supervision
 
 
@@ -42,10 +42,6 @@ class Quality:
         if not self.timed:
             return None
         return (Decimal(self.on_time) * 100 / self.timed).quantize(Decimal("0.01"))
-
-
-def _aware(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _optional(module: str, name: str):
@@ -119,7 +115,7 @@ def person_quality(
     staff_users: dict[int, int], start: dt.date, end: dt.date
 ) -> tuple[dict[int, Quality], dict]:
     """Quality per Staff id for ``staff_users`` ({staff id: user id}) in [start, end)."""
-    t0, t1 = _aware(start), _aware(end)
+    t0, t1 = workdays.midnight(start), workdays.midnight(end)
     timed = supervision.timed_figures("person", t0, t1)
     cards = supervision.card_figures("person", t0, t1)
     returns = returns_by("person", t0, t1)
@@ -135,7 +131,7 @@ def person_quality(
 
 
 def window_quality(window_ids: list[int], start: dt.date, end: dt.date) -> tuple[dict[int, Quality], dict]:
-    t0, t1 = _aware(start), _aware(end)
+    t0, t1 = workdays.midnight(start), workdays.midnight(end)
     timed = supervision.timed_figures("window", t0, t1)
     cards = supervision.card_figures("window", t0, t1)
     returns = returns_by("window", t0, t1)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from govhall.cases.models import Case, CaseStep, StepTask
 from govhall.cases.states import OPEN_STATES, CaseState, TaskState
 from govhall.catalog.models import ItemVersion, ServiceItem
+from govhall.core import workdays
 from govhall.core.models import CalendarDay
 from govhall.org.models import Site, Staff
 from govhall.supervision.models import ClearKind, ClockWatch, Level, Rule, Warning
@@ -300,7 +301,7 @@ def weekly_trends(now: dt.datetime, *, weeks: int = 12) -> list[dict]:
     clock was still running. A clock paused now has no deadline column and is not counted.
     """
     first = week_start(timezone.localdate(now)) - dt.timedelta(weeks=weeks - 1)
-    bounds = [_midnight(first + dt.timedelta(weeks=i)) for i in range(weeks + 1)]
+    bounds = [workdays.midnight(first + dt.timedelta(weeks=i)) for i in range(weeks + 1)]
     running_at_due = Q(clock_stopped_at__isnull=True) | Q(clock_stopped_at__gt=F("promised_due_at"))
     aggregates = {}
     for i in range(weeks):
@@ -322,10 +323,6 @@ def weekly_trends(now: dt.datetime, *, weeks: int = 12) -> list[dict]:
         }
         for i in range(weeks)
     ]
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def to_days(seconds: int | Decimal) -> Decimal:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from govhall.core import workdays
 from govhall.hall.queue.calling import next_ticket_queryset
 from govhall.hall.queue.models import Business, DeskState, Ticket, WindowBusiness, WindowDesk
 from govhall.hall.queue.states import CALLABLE_STATES, CURRENT_STATES, TicketState
@@ -115,20 +116,12 @@ def ticket_get(*, pk) -> Ticket | None:
         return None
 
 
-def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_current_timezone()
-    return (
-        timezone.make_aware(datetime.combine(start, time.min), zone),
-        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), zone),
-    )
-
-
 def tickets_served(*, start: date, end: date, by: str) -> dict[int, int]:
     """Tickets finished (state done) between ``start`` and ``end`` inclusive, per staff or window id."""
     column = {"staff": "staff_id", "window": "window_id"}.get(by)
     if column is None:
         raise ValueError(f"by must be 'staff' or 'window', not {by!r}")
-    low, high = _day_bounds(start, end)
+    low, high = workdays.day_span(start, end)
     rows = (
         Ticket.objects.filter(state=TicketState.DONE, finished_at__gte=low, finished_at__lt=high)
         .exclude(**{f"{column}__isnull": True})
