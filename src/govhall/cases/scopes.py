@@ -14,7 +14,6 @@ pages nor API confirm that a number exists.
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from govhall.cases import selectors
 from govhall.cases.models import Case, CaseCopy, StepTask
 from govhall.cases.states import CaseState
 from govhall.catalog.models import ServiceItem
+from govhall.core import throttle
 from govhall.core.crypto import sm3_hex
 from govhall.core.errors import DomainError, NotFound
 from govhall.org.access import scope_of, staff_of
@@ -154,11 +154,7 @@ def _keys(ip: str, number: str) -> tuple[str, str]:
 
 def _failed(keys: tuple[str, str], seconds: int) -> None:
     for key in keys:
-        if not cache.add(key, 1, timeout=seconds):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=seconds)
+        throttle.failure_add(key, seconds)
 
 
 def public_case(*, number: str, password: str, ip: str | None) -> Case:
@@ -167,7 +163,7 @@ def public_case(*, number: str, password: str, ip: str | None) -> Case:
     number, password = (number or "").strip(), (password or "").strip()
     tries, seconds, per_ip = _limits()
     keys = _keys(ip or "-", number)
-    if (cache.get(keys[0]) or 0) >= tries or (cache.get(keys[1]) or 0) >= per_ip:
+    if throttle.failures(keys[0]) >= tries or throttle.failures(keys[1]) >= per_ip:
         raise LookupThrottled(
             _("查询过于频繁，请%(m)d分钟后再试。") % {"m": max(1, seconds // 60)}, retry_after=seconds
         )
