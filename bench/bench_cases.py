@@ -16,10 +16,11 @@ import itertools
 import os
 import re
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+import throwaway
 
 RIC = "11010519491231002X"  # a valid resident ID (check character X)
 
@@ -240,15 +241,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     _setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    if connection.vendor == "sqlite":  # a file, as a centre runs it, not an in-memory database
-        path = os.path.join(tempfile.mkdtemp(prefix="govhall-bench-"), "bench.sqlite3")
-        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = path
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = throwaway.create()
     try:
         site, item, users = _world()
         recorder = Recorder()
@@ -267,7 +262,7 @@ def main() -> None:
         _report("(b) returned 10 times", [a for _, a in runs_b], floors_b)
         _flatness([a for _, a in runs_b])
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        throwaway.destroy(old_name)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ import datetime as dt
 import os
 import random
 import statistics
-import tempfile
 import time
+
+import throwaway
 
 
 def _setup() -> None:
@@ -163,19 +164,13 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=120)
     args = parser.parse_args()
     _setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from govhall.inquiries import selectors
     from govhall.inquiries.sweep import inquiries_sweep
 
-    setup_test_environment()
-    if connection.vendor == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(prefix="govhall-bench-"), "bench.sqlite3")
-        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = path
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = throwaway.create()
     try:
         rng = random.Random(7)
         departments, _windows, staff, manager, applicant = _world(args.windows)
@@ -210,7 +205,7 @@ def main() -> None:
             f"{(time.perf_counter() - start) * 1000:.0f} ms ({report.as_dict()})"
         )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        throwaway.destroy(old_name)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ import datetime as dt
 import os
 import random
 import statistics
-import tempfile
 import time
+
+import throwaway
 
 
 def _setup() -> None:
@@ -97,18 +98,12 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=120)
     args = parser.parse_args()
     _setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from govhall.ratings import selectors
 
-    setup_test_environment()
-    if connection.vendor == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(prefix="govhall-bench-"), "bench.sqlite3")
-        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = path
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = throwaway.create()
     try:
         rng = random.Random(7)
         windows = _world(args.windows)
@@ -135,7 +130,7 @@ def main() -> None:
         ms, _ = _timed(lambda: selectors.channel_scores(start=year, end=today))
         print(f"(b) channel scores, year: median {ms:.1f} ms")
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        throwaway.destroy(old_name)
 
 
 if __name__ == "__main__":
