@@ -104,15 +104,22 @@ def _open_task(case, department_code: str):
                                 department__code=department_code)  # fmt: skip
 
 
-def _timed(recorder: Recorder, work) -> Action:
+def _timed(recorder: Recorder | None, work) -> Action:
+    """One action: timed when ``recorder`` is None, else recorded (statements and DML, not timed:
+    a wrapper on the connection sends every statement through Django's cursor)."""
+    if recorder is None:
+        started = time.perf_counter()
+        work()
+        return Action(time.perf_counter() - started, 0, [])
+    from django.db import connection
+
     recorder.queries, recorder.dml = 0, []
-    started = time.perf_counter()
-    work()
-    elapsed = time.perf_counter() - started
-    return Action(elapsed, recorder.queries, list(recorder.dml))
+    with connection.execute_wrapper(recorder):
+        work()
+    return Action(0.0, recorder.queries, list(recorder.dml))
 
 
-def _run_case(site, item, users, recorder: Recorder, returns: int) -> tuple[object, list[Action]]:
+def _run_case(site, item, users, recorder: Recorder | None, returns: int) -> tuple[object, list[Action]]:
     """One case through the engine; every action is one durable transaction of a service."""
     from govhall.cases.processing import step_return, task_complete
     from govhall.cases.services import case_accept
@@ -159,7 +166,9 @@ def _columns(sql: str, count: int) -> list[str]:
 
 def _replay(actions: list[Action], source, twin) -> list[float]:
     """The floor: the same DML, one transaction per action, retargeted to ``twin``."""
-    from django.db import connection, transaction
+    from django.db import transaction
+
+    from govhall.core import prepared
 
     timings = []
     for action in actions:
@@ -176,24 +185,27 @@ def _replay(actions: list[Action], source, twin) -> list[float]:
                 new.append(p)
             statements.append((sql, new))
         started = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic():  # the driver's cursor, as the engine's own statements use
             for sql, params in statements:
-                cursor.execute(sql, params)
+                prepared.execute(sql, params)
         timings.append(time.perf_counter() - started)
     return timings
 
 
-def _report(label: str, cases: list[list[Action]], floors: list[list[float]]) -> None:
+def _report(
+    label: str, cases: list[list[Action]], recorded: list[list[Action]], floors: list[list[float]]
+) -> None:
     per_case = [sum(a.seconds for a in c) for c in cases]
     actions = [a for c in cases for a in c]
+    counted = [a for c in recorded for a in c]
     floor_case = [sum(f) for f in floors]
     median_action = statistics.median(a.seconds for a in actions) * 1000
     median_floor = statistics.median(t for f in floors for t in f) * 1000
     print(f"{label}: {len(cases[0])} actions/case, {len(cases)} cases")
     print(f"  engine  {1 / statistics.median(per_case):8.1f} cases/s   {median_action:6.2f} ms/action (median)"
-          f"   {sum(a.queries for a in actions) / len(actions):5.1f} queries/action")  # fmt: skip
+          f"   {sum(a.queries for a in counted) / len(counted):5.1f} queries/action")  # fmt: skip
     print(f"  floor   {1 / statistics.median(floor_case):8.1f} cases/s   {median_floor:6.2f} ms/action (median)"
-          f"   {sum(len(a.dml) for a in actions) / len(actions):5.1f} statements/action")  # fmt: skip
+          f"   {sum(len(a.dml) for a in counted) / len(counted):5.1f} statements/action")  # fmt: skip
     print(f"  ratio engine/floor (median ms/action): {median_action / median_floor:4.1f}x")
     if len(cases[0]) == 5:
         names = ("accept", "sign 1", "sign 2", "sign 3 (starts the next step)", "decide")
@@ -203,13 +215,15 @@ def _report(label: str, cases: list[list[Action]], floors: list[list[float]]) ->
         print(f"  per action (median ms): {'; '.join(parts)}")
 
 
-def _flatness(cases: list[list[Action]]) -> None:
+def _flatness(cases: list[list[Action]], recorded: list[list[Action]]) -> None:
     """(b): per-cycle cost, first cycle vs last — flat means the history does not slow actions."""
-    for c in cases[:1]:
-        cycles = [c[1 + 4 * k : 1 + 4 * (k + 1)] for k in range(11)]
-        first, last = cycles[0], cycles[-1]
-        ms = [statistics.median(a.seconds for a in cyc) * 1000 for cyc in (first, last)]
-        qs = [sum(a.queries for a in cyc) / len(cyc) for cyc in (first, last)]
+
+    def cycle(c: list[Action], k: int) -> list[Action]:
+        return c[1 + 4 * k : 1 + 4 * (k + 1)]
+
+    for c, r in zip(cases[:1], recorded[:1], strict=True):
+        ms = [statistics.median(a.seconds for a in cycle(c, k)) * 1000 for k in (0, 10)]
+        qs = [sum(a.queries for a in cycle(r, k)) / 4 for k in (0, 10)]
         print(f"  flatness: cycle 1 {ms[0]:.2f} ms/action {qs[0]:.1f} q/action; "
               f"cycle 11 {ms[1]:.2f} ms/action {qs[1]:.1f} q/action")  # fmt: skip
 
@@ -247,20 +261,25 @@ def main() -> None:
     try:
         site, item, users = _world()
         recorder = Recorder()
-        with connection.execute_wrapper(recorder):
-            _run_case(site, item, users, recorder, 0)  # warm-up (imports, caches)
-            if args.profile:
-                _profile(lambda: [_run_case(site, item, users, recorder, 0) for _ in range(args.cases)],
-                         args.profile)  # fmt: skip
-                return
-            runs_a = [_run_case(site, item, users, recorder, 0) for _ in range(args.cases)]
-            runs_b = [_run_case(site, item, users, recorder, 10) for _ in range(args.returned)]
-        floors_a = [_replay(acts, case, _submit(site, item, users["clerk"])) for case, acts in runs_a]
-        floors_b = [_replay(acts, case, _submit(site, item, users["clerk"])) for case, acts in runs_b]
+        for warm in (None, recorder):  # warm-up (imports, caches) of both paths
+            _run_case(site, item, users, warm, 0)
+            _run_case(site, item, users, warm, 1)
+        if args.profile:
+            _profile(lambda: [_run_case(site, item, users, None, 0) for _ in range(args.cases)], args.profile)
+            return
+        runs_a = [_run_case(site, item, users, None, 0) for _ in range(args.cases)]
+        runs_b = [_run_case(site, item, users, None, 10) for _ in range(args.returned)]
+        # The same cases again, recorded: statements per action, and the DML the floor replays.
+        seen_a = [_run_case(site, item, users, recorder, 0) for _ in range(args.cases)]
+        seen_b = [_run_case(site, item, users, recorder, 10) for _ in range(args.returned)]
+        floors_a = [_replay(acts, case, _submit(site, item, users["clerk"])) for case, acts in seen_a]
+        floors_b = [_replay(acts, case, _submit(site, item, users["clerk"])) for case, acts in seen_b]
         print(f"database: {connection.vendor}")
-        _report("(a) accept → countersign ×3 → decide", [a for _, a in runs_a], floors_a)
-        _report("(b) returned 10 times", [a for _, a in runs_b], floors_b)
-        _flatness([a for _, a in runs_b])
+        _report(
+            "(a) accept → countersign ×3 → decide", [a for _, a in runs_a], [a for _, a in seen_a], floors_a
+        )
+        _report("(b) returned 10 times", [a for _, a in runs_b], [a for _, a in seen_b], floors_b)
+        _flatness([a for _, a in runs_b], [a for _, a in seen_b])
     finally:
         throwaway.destroy(old_name)
 

@@ -155,6 +155,20 @@ def test_a_bad_opinion_changes_nothing(w, opinion):
     assert ff.counts() == before
 
 
+def test_a_countersign_department_gone_from_the_register_is_named_and_nothing_changes():
+    """The flow names departments by code; one that no longer resolves stops the step from
+    starting with a clear message (the signature that would start it changes nothing)."""
+    w = ff.world(mode="all")
+    case = w.case()
+    w.departments[1].code = "CS2-OLD"
+    w.departments[1].save(update_fields=["code"])
+    before = ff.counts()
+    with pytest.raises(DomainError) as err:
+        task_complete(task=ff.pending(case), opinion="approve", actor=w.handler)
+    assert err.value.code == "cases.flow_department_missing" and "CS2" in err.value.message
+    assert ff.counts() == before and ff.pending(case).state == "pending"
+
+
 @pytest.mark.parametrize("who", ["other_department", "clerk", "chief", "applicant"])
 def test_someone_else_cannot_complete_the_task(w, who):
     case = w.case()

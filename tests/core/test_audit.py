@@ -179,3 +179,34 @@ def test_prune_command_reports_what_it_did():
         call_command("audit", "prune", stdout=out)
     assert "已清理 2 条" in out.getvalue()
     assert audit.verify_chain().intact
+
+
+def test_an_event_rolled_back_with_its_savepoint_is_not_the_next_ones_predecessor():
+    """Within a transaction the head is remembered, but only while the event that made it stands."""
+    first = audit.record(action="test.kept")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(action="test.rolled_back")
+        raise RuntimeError("the savepoint goes")
+    with transaction.atomic():  # an inner savepoint that stays
+        second = audit.record(action="test.kept")
+    third = audit.record(action="test.kept")
+    assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+    assert audit.verify_chain().intact
+    assert AuditEvent.objects.filter(action="test.rolled_back").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_transaction_reads_the_head_afresh():
+    """A committed transaction's remembered head is not reused by the next one, whose own read
+    sees what others wrote in between."""
+    with transaction.atomic():
+        first = audit.record(action="test.one")
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # another writer's event, written behind record's back
+            cursor.execute(
+                "INSERT INTO core_auditevent (occurred_at, actor_name, actor_role, action, object_type, object_id,"
+                " success, detail, prev_hash, hash) VALUES (%s, '', '', 'test.other', '', '', %s, %s, %s, %s)",
+                [datetime(2026, 1, 1, tzinfo=SHANGHAI), True, "{}", first.hash, "f" * 64],
+            )
+        second = audit.record(action="test.two")
+    assert second.prev_hash == "f" * 64

@@ -2,9 +2,12 @@
 
 import threading
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from govhall.core import prepared
 from govhall.core.models import AuditEvent, OutboxMessage
@@ -131,3 +134,85 @@ def test_update_changed_sees_a_json_value_changed_in_place():
     assert prepared.update_changed(row) == ["payload"]
     message.refresh_from_db()
     assert message.payload == {"n": [1, 2]}
+
+
+# --- the driver's cursor, values by type, instances without __init__ --------------------------------
+
+
+def test_new_builds_what_the_model_constructor_builds():
+    dept = _department()
+    site = Site.objects.create(code="S1", name="中心", kind=SiteKind.CENTRE)  # not a department
+    for kwargs in ({"code": "S2", "name": "二", "kind": SiteKind.TOWNSHIP, "department": dept},
+                   {"code": "S3", "name": "三", "kind": SiteKind.TOWNSHIP, "department_id": dept.pk},
+                   {"code": "S4", "name": "四", "kind": SiteKind.TOWNSHIP, "department": None}):  # fmt: skip
+        fast, slow = prepared.new(Site, **kwargs), Site(**kwargs)
+        assert fast._state.adding and slow._state.adding
+        fields = [f.attname for f in Site._meta.concrete_fields]
+        assert [getattr(fast, a) for a in fields] == [getattr(slow, a) for a in fields]
+    fast = prepared.new(Site, code="S5", name="五", kind=SiteKind.TOWNSHIP, department=dept)
+    assert fast.department is dept  # the related object is cached as the ORM caches it
+    prepared.insert(fast)
+    assert Site.objects.get(pk=fast.pk).department_id == dept.pk
+    with pytest.raises(TypeError):  # not a field: the model's own constructor says so
+        prepared.new(Site, code="S6", colour="red")
+    with pytest.raises(ValueError):  # a wrong related object: the ORM's own check
+        prepared.new(Site, code="S7", department=site)
+
+
+def test_values_written_by_type_read_back_as_the_orm_wrote_them():
+    """Text, choices, integers, booleans, keys, aware datetimes in any zone, JSON and NULLs."""
+    shanghai = datetime(2026, 11, 26, 17, 30, 0, 120000, tzinfo=ZoneInfo("Asia/Shanghai"))
+    values = {
+        "occurred_at": shanghai, "action": SiteKind.CENTRE, "object_type": "x", "object_id": "7",
+        "success": False, "before": [1, {"a": "值"}], "after": None, "detail": {}, "source_ip": None,
+        "prev_hash": "0" * 64, "hash": "2" * 64, "actor_name": "", "actor_role": "",
+    }  # fmt: skip
+    fast = prepared.insert(prepared.new(AuditEvent, **values))
+    slow = AuditEvent.objects.create(**{**values, "hash": "3" * 64})
+    fields = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname not in ("id", "hash")]
+    a, b = AuditEvent.objects.get(pk=fast.pk), AuditEvent.objects.get(pk=slow.pk)
+    assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+    assert a.occurred_at == shanghai and a.success is False and a.before == [1, {"a": "值"}]
+    with connection.cursor() as cursor:  # the stored text itself is the ORM's, not only its meaning
+        cursor.execute(
+            "SELECT occurred_at FROM core_auditevent WHERE id IN (%s, %s) ORDER BY id", [a.pk, b.pk]
+        )
+        first, second = cursor.fetchall()
+    assert first == second
+
+
+def test_driver_errors_come_out_as_djangos_and_nothing_is_written():
+    _department("DUP")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        prepared.insert(Department(code="DUP", name="重复", kind=DepartmentKind.STATIONED))
+    assert Department.objects.filter(code="DUP").count() == 1
+
+
+def test_a_broken_transaction_refuses_further_statements():
+    _department("DUP")
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+            prepared.insert(Department(code="DUP", name="重复", kind=DepartmentKind.STATIONED))
+        with pytest.raises(TransactionManagementError):  # as Django's own cursor refuses
+            DEPARTMENT_CODES.all("DUP")
+
+
+def test_watched_connections_see_every_statement():
+    """A query log or wrapper gets Django's cursor: counted statements are the real ones."""
+    dept = _department()
+    with CaptureQueriesContext(connection) as seen:
+        DEPARTMENT_CODES.all(dept.code)
+        prepared.update(dept, ["name"])
+        prepared.insert(prepared.new(Department, code="W1", name="看", kind=DepartmentKind.STATIONED))
+    assert [q["sql"].split()[0] for q in seen.captured_queries] == ["SELECT", "UPDATE", "INSERT"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unread_returning_row_does_not_keep_the_transaction_from_committing():
+    with transaction.atomic():
+        prepared.execute(
+            "INSERT INTO org_department (code, name, short_name, kind, phone, complaint_phone, seal_text, "
+            "sort, active) VALUES (%s, %s, '', %s, '', '', '', 0, %s) RETURNING id",
+            ["R1", "返回", DepartmentKind.STATIONED, True],
+        )  # nothing fetched: the statement must still be finished before COMMIT
+    assert Department.objects.filter(code="R1").exists()

@@ -21,8 +21,8 @@ def event(
     case: Case, *, action: str, actor, at, from_state: str, note: str, effect: dict | None = None,
     step=None, task=None,
 ):  # fmt: skip
-    return prepared.insert(CaseEvent(
-        case=case, step=step, task=task, action=action, actor=actor if getattr(actor, "pk", None) else None, at=at,
+    return prepared.insert(prepared.new(
+        CaseEvent, case=case, step=step, task=task, action=action, actor=actor if getattr(actor, "pk", None) else None, at=at,
         from_state=from_state, to_state=case.state, report_status=case.report_status,
         clock_effect={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (effect or {}).items()},
         note=note,

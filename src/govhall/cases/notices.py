@@ -120,8 +120,8 @@ def notice_issue(*, case: Case, kind: str, actor=None, data: dict | None = None,
     count = len(_NOTICES_OF_KIND.all(case.pk, kind))
     number = f"{case.number}-{KIND_CODES[kind]}{count + 1:02d}"
     facts = {**base_facts(case), **(data or {}), "issued_by": getattr(actor, "pk", None)}
-    return prepared.insert(Notice(
-        case=case, kind=kind, number=number, issued_at=at, department=department,
+    return prepared.insert(prepared.new(
+        Notice, case=case, kind=kind, number=number, issued_at=at, department=department,
         seal_text=seal_text(department), data=facts,
     ))  # fmt: skip
 

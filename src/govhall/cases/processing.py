@@ -95,8 +95,10 @@ def _version_flow(item_version_id: int) -> tuple[dict, ...]:
 
 
 def version_caches_clear() -> None:
-    """Forget cached item versions (tests: a rolled-back SQLite transaction can reuse an id)."""
+    """Forget cached item versions and department ids (tests: a rolled-back SQLite transaction can
+    reuse an id)."""
     _version_flow.cache_clear()
+    _RESOLVED.clear()
 
 
 def processing_flow(case: Case) -> list[dict]:
@@ -124,17 +126,32 @@ _DEPARTMENT_IDS = prepared.Select(
 )
 
 
+_RESOLVED: dict[tuple[str, ...], dict[str, int]] = {}  # department codes → ids, once found
+
+
+def _department_ids(codes: tuple[str, ...]) -> dict[str, int]:
+    """Ids of department codes: one query the first time a set of codes is asked for in this
+    process (codes are the departments' stable identifiers; a code not found is not remembered)."""
+    ids = _RESOLVED.get(codes)
+    if ids is None:
+        ids = dict(_DEPARTMENT_IDS.all(*codes))
+        missing = sorted(set(codes) - ids.keys())
+        if missing:
+            raise ValidationFailed(
+                _("办理流程中的部门“%(c)s”不存在，请先修正事项流程。") % {"c": "、".join(missing)},
+                code="cases.flow_department_missing",
+            )
+        if len(_RESOLVED) > 4096:
+            _RESOLVED.clear()
+        _RESOLVED[codes] = ids
+    return ids
+
+
 def _resolve(case: Case, spec: dict) -> tuple[int, list[int]]:
-    """(step department id, seat department ids) of a flow step: one query."""
+    """(step department id, seat department ids) of a flow step."""
     own, seats = spec.get("department"), seat_codes(spec)
-    codes = sorted({c for c in [own, *seats] if c})
-    ids = dict(_DEPARTMENT_IDS.all(*codes)) if codes else {}
-    missing = sorted(codes - ids.keys())
-    if missing:
-        raise ValidationFailed(
-            _("办理流程中的部门“%(c)s”不存在，请先修正事项流程。") % {"c": "、".join(missing)},
-            code="cases.flow_department_missing",
-        )
+    codes = tuple(sorted({c for c in [own, *seats] if c}))
+    ids = _department_ids(codes) if codes else {}
     step_department = ids[own] if own else case.item.department_id
     return step_department, [ids[c] for c in seats] or [step_department]
 
@@ -236,8 +253,8 @@ def record(case: Case, op: str, *, actor, at, note: str = "", step=None, task=No
 
 def _new_step(case: Case, spec: dict, *, round_no: int, at, department_id: int) -> CaseStep:
     ratio = spec.get("pass_ratio")
-    step = CaseStep(
-        case=case, round=round_no, flow_order=int(spec["order"]), name=spec["name"], role=spec["role"],
+    step = prepared.new(
+        CaseStep, case=case, round=round_no, flow_order=int(spec["order"]), name=spec["name"], role=spec["role"],
         department_id=department_id, mode=spec.get("countersign_mode") or CountersignMode.NONE,
         pass_ratio=Decimal(str(ratio)) if ratio not in (None, "") else None,
         limit=Decimal(str(spec.get("limit") or 0)), limit_unit=spec.get("limit_unit") or "workday",
@@ -292,7 +309,8 @@ def start_round(
     for seq in fresh:
         waiting = sequential and seq != fresh[0]
         tasks.append(
-            StepTask(
+            prepared.new(
+                StepTask,
                 step=step,
                 case=case,
                 seq=seq,
@@ -454,7 +472,7 @@ def lock_round(task: StepTask) -> tuple[Case, StepTask, list[StepTask]]:
         raise StepTask.DoesNotExist(task.pk)
     step = mine.step
     for t in tasks:
-        t.step = step  # one step object for the whole round
+        StepTask.step.field.set_cached_value(t, step)  # one step object for the whole round
     if step.state != StepState.ACTIVE:
         raise _not_active(StepState(step.state).label)
     return case, mine, tasks

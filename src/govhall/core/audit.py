@@ -39,7 +39,9 @@ VERIFY_BATCH = 2000
 
 
 def _utc_iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _canonical(event: AuditEvent) -> str:
@@ -58,7 +60,10 @@ def _canonical(event: AuditEvent) -> str:
         "detail": event.detail,
         "prev_hash": event.prev_hash,
     }
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(body)
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -66,9 +71,18 @@ def event_hash(event: AuditEvent) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    """What the JSON column will give back: hash exactly that, not the caller's Python objects."""
-    if value is None:
-        return None
+    """What the JSON column will give back: hash exactly that, not the caller's Python objects.
+
+    Plain JSON values (str, int, bool, None, float; dicts with str keys; lists) are taken as they
+    are; anything else goes through the column's encoder and back (datetimes, decimals, choices …).
+    """
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool or kind is float:
+        return value
+    if kind is dict and all(type(k) is str for k in value):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [_jsonable(v) for v in value]
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
@@ -88,19 +102,51 @@ def _normalise_ip(value: str | None) -> str | None:
 def lock_chain() -> None:
     """Serialise chain writers until the current transaction ends (call inside a transaction)."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        prepared.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY], prepared.ONE)
+
+
+_HEAD_SQL = f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
 
 def _chain_head() -> str:
     # Plain SQL: this runs in every audited transaction (the primary key index gives the newest).
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1")  # noqa: S608
-        row = cursor.fetchone()
+    row = prepared.execute(_HEAD_SQL, (), prepared.ONE)
     if row:
         return row[0]
     checkpoint = _newest_checkpoint()
     return checkpoint.last_hash if checkpoint else GENESIS
+
+
+def _written_here() -> str | None:
+    """The hash of the event this very transaction wrote last, if it wrote one and it still stands.
+
+    The transaction holds the chain (lock_chain on PostgreSQL, SQLite's single writer), so that
+    event is the head: its lock and its read need not be repeated. "Still stands" is asked of the
+    transaction's commit hooks: ``record`` leaves a no-op hook, and Django drops a hook when the
+    transaction commits or rolls back, or when the savepoint it was registered in rolls back.
+    """
+    kept = connection.__dict__.get("_audit_head")
+    if kept is None:
+        return None
+    marker, position, head = kept
+    hooks = connection.run_on_commit
+    return head if len(hooks) > position and hooks[position][1] is marker else None
+
+
+def _remember_head(head: str) -> None:
+    kept = connection.__dict__.get("_audit_head")
+    hooks, scope = connection.run_on_commit, set(connection.savepoint_ids)
+    if kept is not None:
+        marker, position = kept[0], kept[1]
+        if len(hooks) > position and hooks[position][1] is marker and hooks[position][0] == scope:
+            connection._audit_head = (marker, position, head)  # same savepoint: same fate
+            return
+
+    def marker() -> None:  # runs, doing nothing, when the transaction commits
+        pass
+
+    transaction.on_commit(marker)
+    connection._audit_head = (marker, len(connection.run_on_commit) - 1, head)
 
 
 def _newest_checkpoint() -> AuditCheckpoint | None:
@@ -133,9 +179,13 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     with transaction.atomic(savepoint=False):
-        lock_chain()
+        head = _written_here()
+        if head is None:
+            lock_chain()
+            head = _chain_head()
         # The time is taken under the lock so that occurred_at follows id order (the prune relies on it).
-        event = AuditEvent(
+        event = prepared.new(
+            AuditEvent,
             occurred_at=timezone.now(),
             action=action,
             object_type=object_type,
@@ -145,11 +195,12 @@ def record(
             after=_jsonable(after),
             detail=_jsonable(detail) or {},
             source_ip=_normalise_ip(source_ip or current_source_ip()),
-            prev_hash=_chain_head(),
+            prev_hash=head,
             **_actor_fields(actor),
         )
         event.hash = event_hash(event)
         prepared.insert(event)  # built once per process: every service writes one
+        _remember_head(event.hash)
     return event
 
 

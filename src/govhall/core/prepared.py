@@ -7,6 +7,16 @@ shape is built once per database vendor — by the ORM itself where it reads, so
 field's ``pre_save`` (auto_now) and ``get_db_prep_save`` and rows come back through the
 compiler's converters, exactly as ``save()`` and iteration would.
 
+Inside a transaction, when nothing watches the connection (no ``execute_wrapper``, no query
+log: DEBUG, ``CaptureQueriesContext``), statements go straight to the driver's cursor with SQL
+already in the driver's parameter style; driver errors still come out as Django's exceptions and a
+broken transaction still refuses further statements. Watched or outside a transaction, they go
+through Django's cursor, so query counts and wrappers see every statement. Values of the common
+plain fields (text, integers, booleans, keys, aware datetimes) are adapted here by type, with the
+field's own ``get_db_prep_save`` for anything else; rows become instances without ``__init__``'s
+per-field work, as ``from_db`` would build them (only for models without custom ``__init__``,
+``from_db`` or init signals).
+
 What is skipped: model signals (no context uses them on these models), ``full_clean`` (services
 validate before they write) and deferred loading. Use it where a benchmark shows the ORM's cost;
 everything else keeps using the ORM.
@@ -15,12 +25,17 @@ everything else keeps using the ORM.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import QuerySet
+from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.signals import post_init, pre_init
 
 
 def _connection():
@@ -29,8 +44,187 @@ def _connection():
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _prep(conn, instance: models.Model, fields: Sequence, add: bool) -> list:
-    return [f.get_db_prep_save(f.pre_save(instance, add), conn) for f in fields]
+# --- running a statement -------------------------------------------------------------------------
+
+NOTHING, ONE, ALL = 0, 1, 2
+
+
+def execute(sql: str, params: Sequence = (), fetch: int = NOTHING):
+    """Run ``sql`` (Django's ``%s`` style) with ``params``; return nothing, one row or all rows."""
+    return _run(_connection(), sql, params, fetch)
+
+
+def _run(conn, sql: str, params: Sequence, fetch: int):
+    if conn.execute_wrappers or conn.queries_logged or not conn.in_atomic_block:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() if fetch == ONE else cursor.fetchall() if fetch == ALL else None
+    if conn.needs_rollback:
+        conn.validate_no_broken_transaction()  # raises, as Django's cursor would
+    cursor = _driver_cursor(conn)
+    try:
+        cursor.execute(_driver_sql(conn.vendor, sql), params)
+        # Every row is read, asked for or not: a kept cursor must not leave a statement running
+        # (SQLite refuses to commit while one is).
+        rows = cursor.fetchall() if cursor.description is not None else []
+    except conn.Database.Error:
+        with conn.wrap_database_errors:  # re-raised as Django's exception of the same kind
+            raise
+    return (rows[0] if rows else None) if fetch == ONE else rows if fetch == ALL else None
+
+
+def _driver_cursor(conn):
+    """One driver cursor per live driver connection of this thread, made as Django makes its own
+    (on SQLite without the wrapper that rewrites ``%s`` on every call)."""
+    kept = conn.__dict__.get("_prepared_cursor")
+    if kept is not None and kept[0] is conn.connection:
+        return kept[1]
+    cursor = conn.connection.cursor() if conn.vendor == "sqlite" else conn.create_cursor()
+    conn._prepared_cursor = (conn.connection, cursor)
+    return cursor
+
+
+_DRIVER_SQL: dict[str, str] = {}
+
+
+def _driver_sql(vendor: str, sql: str) -> str:
+    if vendor != "sqlite":
+        return sql
+    converted = _DRIVER_SQL.get(sql)
+    if converted is None:
+        if len(_DRIVER_SQL) > 4096:  # statements are built once per shape: this never fills up
+            _DRIVER_SQL.clear()
+        converted = _DRIVER_SQL[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+    return converted
+
+
+# --- values going in ------------------------------------------------------------------------------
+
+_TEXT = frozenset({models.CharField, models.TextField})
+_INTEGER = frozenset({
+    models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+    models.PositiveBigIntegerField, models.PositiveSmallIntegerField,
+    models.AutoField, models.BigAutoField, models.SmallAutoField,
+})  # fmt: skip
+
+
+_ABSENT = object()  # a deferred field: the slow path loads it
+
+
+def _adapter(field, vendor: str) -> Callable:
+    """``(instance, conn, add) → value for the driver``: by type for plain fields, else the field's
+    own ``pre_save`` + ``get_db_prep_save`` (exactly what ``save()`` does)."""
+    attname = field.attname
+
+    def slow(instance, conn, add):
+        return field.get_db_prep_save(field.pre_save(instance, add), conn)
+
+    kind = type(field)
+    if kind in (models.ForeignKey, models.OneToOneField):
+        kind = type(field.target_field)
+    if kind in _TEXT:
+
+        def text(instance, conn, add):
+            value = instance.__dict__.get(attname, _ABSENT)
+            return value if value is None or isinstance(value, str) else slow(instance, conn, add)
+
+        return text
+    if kind in _INTEGER:
+
+        def integer(instance, conn, add):
+            value = instance.__dict__.get(attname, _ABSENT)
+            return value if value is None or type(value) is int else slow(instance, conn, add)
+
+        return integer
+    if kind is models.BooleanField:
+
+        def boolean(instance, conn, add):
+            value = instance.__dict__.get(attname, _ABSENT)
+            return value if value is None or type(value) is bool else slow(instance, conn, add)
+
+        return boolean
+    if kind is models.JSONField and vendor == "sqlite":  # Django's adapt_json_value on SQLite
+
+        def sqlite_json(instance, conn, add):
+            value = instance.__dict__.get(attname, _ABSENT)
+            if type(value) is dict or type(value) is list:
+                return json.dumps(value, cls=field.encoder)
+            return slow(instance, conn, add)
+
+        return sqlite_json
+    if kind is models.DateTimeField and not field.auto_now and not field.auto_now_add:
+        if vendor == "sqlite":  # Django's adapt_datetimefield_value: naive in the connection's zone
+
+            def sqlite_datetime(instance, conn, add):
+                value = instance.__dict__.get(attname, _ABSENT)
+                if value is None:
+                    return None
+                if type(value) is datetime and value.tzinfo is not None:
+                    if value.tzinfo is UTC and conn.timezone_name == "UTC":  # timezone.now()'s
+                        return str(value.replace(tzinfo=None))
+                    return str(value.astimezone(conn.timezone).replace(tzinfo=None))
+                return slow(instance, conn, add)
+
+            return sqlite_datetime
+        if vendor == "postgresql":  # psycopg sends an aware datetime as it is
+
+            def aware_datetime(instance, conn, add):
+                value = instance.__dict__.get(attname, _ABSENT)
+                if value is None or (type(value) is datetime and value.tzinfo is not None):
+                    return value
+                return slow(instance, conn, add)
+
+            return aware_datetime
+    return slow
+
+
+def _prep(conn, instance: models.Model, adapters: Sequence, add: bool) -> list:
+    return [adapt(instance, conn, add) for adapt in adapters]
+
+
+# --- writing rows ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _construction(model: type[models.Model]) -> tuple[tuple, frozenset]:
+    fields = tuple(f for f in model._meta.concrete_fields if not f.generated)
+    return fields, frozenset(f.name for f in fields) | frozenset(f.attname for f in fields)
+
+
+def new(model: type[models.Model], **values):
+    """``model(**values)`` without ``__init__``'s general machinery: each field from ``values`` by
+    name (a related object for a foreign key, cached as the ORM caches it) or attname, else its
+    default. Anything else — a one-to-one, a name that is no field, a model with its own init —
+    goes to ``model(**values)`` itself."""
+    if not _plain_init(model):
+        return model(**values)
+    fields, known = _construction(model)
+    if not known.issuperset(values):
+        return model(**values)
+    obj = model.__new__(model)
+    state = ModelState()
+    attributes = obj.__dict__
+    attributes["_state"] = state
+    for field in fields:
+        name = field.name
+        if name in values:
+            value = values[name]
+            if field.many_to_one and name != field.attname:
+                if value is not None and not isinstance(value, field.remote_field.model):
+                    return model(**values)  # the ORM's own error message
+                attributes[field.attname] = (
+                    None if value is None else getattr(value, field.target_field.attname)
+                )
+                state.fields_cache[name] = value
+                continue
+            if field.one_to_one:
+                return model(**values)
+            attributes[field.attname] = value
+        elif field.attname in values:
+            attributes[field.attname] = values[field.attname]
+        else:
+            attributes[field.attname] = field.get_default()
+    return obj
 
 
 @lru_cache(maxsize=256)
@@ -41,16 +235,14 @@ def _insert_plan(model: type[models.Model], vendor: str) -> tuple[tuple, str]:
     marks = ", ".join(["%s"] * len(fields))
     pk = quote(model._meta.pk.column)
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
-    return fields, sql
+    return tuple(_adapter(f, vendor) for f in fields), sql
 
 
 def insert(instance: models.Model) -> models.Model:
     """INSERT ``instance`` (its primary key generated by the database) and set its pk."""
     conn = _connection()
-    fields, sql = _insert_plan(type(instance), conn.vendor)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, _prep(conn, instance, fields, True))
-        instance.pk = cursor.fetchone()[0]
+    adapters, sql = _insert_plan(type(instance), conn.vendor)
+    instance.pk = _run(conn, sql, _prep(conn, instance, adapters, True), ONE)[0]
     instance._state.adding, instance._state.db = False, conn.alias
     return instance
 
@@ -69,11 +261,9 @@ def insert_many(instances: Sequence[models.Model]) -> list:
     if not instances:
         return []
     conn, model = _connection(), type(instances[0])
-    fields, _sql = _insert_plan(model, conn.vendor)
-    values = [v for instance in instances for v in _prep(conn, instance, fields, True)]
-    with conn.cursor() as cursor:
-        cursor.execute(_insert_many_sql(model, len(instances), conn.vendor), values)
-        pks = [row[0] for row in cursor.fetchall()]
+    adapters, _sql = _insert_plan(model, conn.vendor)
+    values = [v for instance in instances for v in _prep(conn, instance, adapters, True)]
+    pks = [row[0] for row in _run(conn, _insert_many_sql(model, len(instances), conn.vendor), values, ALL)]
     for instance, pk in zip(instances, pks, strict=True):
         instance.pk = pk
         instance._state.adding, instance._state.db = False, conn.alias
@@ -89,20 +279,34 @@ def _update_plan(model: type[models.Model], names: tuple[str, ...] | None, vendo
         fields = tuple(meta.get_field(n) for n in names)
     quote = _connection().ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    return fields, f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    return tuple(_adapter(f, vendor) for f in fields), sql
+
+
+@lru_cache(maxsize=256)
+def _tracking(model: type[models.Model]) -> tuple[tuple[str, ...], frozenset, tuple[str, ...]]:
+    """(every column's attname but the pk's, those written on every save (auto_now), those whose
+    value may be a container: copied when remembered, so a change in place still shows)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plain = _TEXT | _INTEGER | {models.BooleanField, models.DateTimeField, models.DateField,
+                                models.ForeignKey, models.OneToOneField, models.DecimalField}  # fmt: skip
+    return (
+        tuple(f.attname for f in fields),
+        frozenset(f.attname for f in fields if getattr(f, "auto_now", False)),
+        tuple(f.attname for f in fields if type(f) not in plain),
+    )
 
 
 def update_changed(instance: models.Model) -> list[str]:
     """UPDATE only the fields that differ from the row as a tracking ``Select`` read it (every
     field when the instance was not read that way); returns the names written."""
     loaded = getattr(instance, "_prepared_loaded", None)
+    attnames, always, _containers = _tracking(type(instance))
     if loaded is None:
         update(instance)
-        return [f.attname for f in instance._meta.concrete_fields if not f.primary_key]
-    names = [
-        f.attname for f in instance._meta.concrete_fields
-        if not f.primary_key and (getattr(f, "auto_now", False) or getattr(instance, f.attname) != loaded[f.attname])
-    ]  # fmt: skip
+        return list(attnames)
+    now = instance.__dict__
+    names = [a for a in attnames if a in always or now.get(a, _ABSENT) != loaded.get(a, _ABSENT)]
     if names:
         update(instance, names)
         _remember(instance)
@@ -110,22 +314,24 @@ def update_changed(instance: models.Model) -> list[str]:
 
 
 def _remember(instance: models.Model) -> None:
-    # Containers are copied: a JSON list changed in place must still compare as changed.
-    instance._prepared_loaded = {
-        f.attname: copy.deepcopy(v) if isinstance(v := getattr(instance, f.attname), dict | list) else v
-        for f in instance._meta.concrete_fields
-    }
+    attnames, _always, containers = _tracking(type(instance))
+    now = instance.__dict__
+    loaded = {a: now.get(a, _ABSENT) for a in attnames}
+    for a in containers:
+        if isinstance(value := loaded[a], dict | list):
+            loaded[a] = copy.deepcopy(value)
+    instance._prepared_loaded = loaded
 
 
 def update(instance: models.Model, fields: Sequence[str] | None = None) -> None:
     """UPDATE the row of ``instance``: the named fields, or every field (``save()``'s default)."""
     conn = _connection()
     names = tuple(fields) if fields is not None else None
-    plan_fields, sql = _update_plan(type(instance), names, conn.vendor)
-    values = _prep(conn, instance, plan_fields, False)
-    values.append(instance._meta.pk.get_db_prep_value(instance.pk, conn))
-    with conn.cursor() as cursor:
-        cursor.execute(sql, values)
+    adapters, sql = _update_plan(type(instance), names, conn.vendor)
+    values = _prep(conn, instance, adapters, False)
+    pk = instance.pk
+    values.append(pk if type(pk) is int else instance._meta.pk.get_db_prep_value(pk, conn))
+    _run(conn, sql, values, NOTHING)
 
 
 class Select:
@@ -157,7 +363,12 @@ class Select:
             sql, params = compiler.as_sql()
             if list(params) != list(values):  # a constant in the filter, or values out of order
                 raise ValueError(f"Select binds {values!r} but its statement takes {params!r}")
-            converters = list(compiler.get_converters([col for col, _sql, _alias in compiler.select]).items())
+            converters = [
+                (pos, ([_fast(c) for c in convs], expression))
+                for pos, (convs, expression) in compiler.get_converters(
+                    [c for c, _s, _a in compiler.select]
+                ).items()
+            ]
             if queryset._iterable_class is not ModelIterable:  # values_list
                 plan = (sql, converters, None)
             else:
@@ -172,9 +383,7 @@ class Select:
     def all(self, *values) -> list:
         conn = _connection()
         sql, converters, shape = self._plan(conn, values)
-        with conn.cursor() as cursor:
-            cursor.execute(sql, values)
-            rows = cursor.fetchall()
+        rows = _run(conn, sql, values, ALL)
         if converters:  # the compiler's converters, applied with this thread's connection
             rows = [_converted(conn, list(r), converters) for r in rows]
         if shape is None:
@@ -182,9 +391,9 @@ class Select:
         model, first, last, names, populators = shape
         alias, result = conn.alias, []
         for row in rows:
-            obj = model.from_db(alias, names, row[first:last])
+            obj = _instance(model, alias, names, row[first:last])
             for populator in populators:
-                populator.populate(row, obj)
+                _populate(populator, row, obj)
             if self._track:
                 _remember(obj)
             result.append(obj)
@@ -208,3 +417,64 @@ def _converted(conn, row: list, converters: list) -> list:
             value = converter(value, expression, conn)
         row[pos] = value
     return row
+
+
+# --- values coming out ----------------------------------------------------------------------------
+
+
+def _sqlite_aware(value, expression, conn):
+    """SQLite's datetime converter without its layers: the driver gives a naive datetime in the
+    connection's zone (Django registers the parser), made aware as Django's converter does."""
+    if type(value) is datetime and value.tzinfo is None:
+        return value.replace(tzinfo=conn.timezone)
+    return conn.ops.convert_datetimefield_value(value, expression, conn)
+
+
+def _fast(converter: Callable) -> Callable:
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    if getattr(converter, "__func__", None) is DatabaseOperations.convert_datetimefield_value:
+        return _sqlite_aware
+    return converter
+
+
+@lru_cache(maxsize=256)
+def _plain_init(model: type[models.Model]) -> bool:
+    """Whether ``from_db`` may be replaced by filling the instance's ``__dict__``: the model's
+    ``__init__`` and ``from_db`` are Django's and nothing listens to its init signals."""
+    return (
+        model.__init__ is models.Model.__init__
+        and model.from_db.__func__ is models.Model.from_db.__func__
+        and not pre_init.has_listeners(model)
+        and not post_init.has_listeners(model)
+    )
+
+
+def _instance(model: type[models.Model], alias: str, names: Sequence[str], values: Sequence):
+    """``model.from_db(alias, names, values)`` without ``__init__``'s per-field setattr."""
+    if not _plain_init(model):
+        return model.from_db(alias, names, values)
+    obj = model.__new__(model)
+    state = ModelState()
+    state.adding, state.db = False, alias
+    attributes = obj.__dict__
+    attributes["_state"] = state
+    attributes.update(zip(names, values, strict=True))
+    return obj
+
+
+def _populate(populator, row, from_obj) -> None:
+    """Django's ``RelatedPopulator.populate`` with ``_instance`` in place of ``from_db``."""
+    if populator.reorder_for_init:
+        data = populator.reorder_for_init(row)
+    else:
+        data = row[populator.cols_start : populator.cols_end]
+    if data[populator.pk_idx] is None:
+        obj = None
+    else:
+        obj = _instance(populator.model_cls, populator.db, populator.init_list, data)
+        for inner in populator.related_populators:
+            _populate(inner, row, obj)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
