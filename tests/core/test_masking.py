@@ -37,6 +37,12 @@ def test_documented_forms():
     assert mask_email("zhangsan@example.cn") == "z***@example.cn"
 
 
+def test_a_national_number_beginning_with_0086_is_not_taken_for_a_country_code():
+    assert mask_mobile("00860000000") == "008****0000"
+    assert mask_mobile("0086 138 1234 5678") == "138****5678"
+    assert mask_mobile("+86 138-1234-5678") == "138****5678"
+
+
 def test_values_too_short_to_mask_safely_are_fully_hidden():
     assert mask_mobile("1381234") == "*******"
     assert mask_id_number("11010519") == "********"

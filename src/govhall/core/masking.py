@@ -51,7 +51,7 @@ def mask_mobile(value: str) -> str:
     """13812345678, +86 138-1234-5678 → 138****5678."""
     digits = _compact(value)
     for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:  # a country code, not digits
             digits = digits[len(prefix) :]
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
