@@ -172,13 +172,16 @@ class StepTask(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")  # denormalised for scopes
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SIGN)
     seq = models.PositiveSmallIntegerField(default=0)  # order inside a sequential step
+    # No single-column indexes on these two: steptask_dept_idx / steptask_assignee_idx lead with
+    # them (fewer index pages written by every signature).
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # None: any active staff of ``department`` with the step's role may take it.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
@@ -373,8 +376,14 @@ class CaseEvent(models.Model):
     """One row per transition or step operation: the case's timeline."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    step = models.ForeignKey(CaseStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    task = models.ForeignKey(StepTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Not indexed: no read looks events up by step or task, and steps and tasks are never deleted
+    # but with their case (every action writes a timeline row: two index pages fewer each).
+    step = models.ForeignKey(
+        CaseStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    task = models.ForeignKey(
+        StepTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     action = models.CharField(max_length=32)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

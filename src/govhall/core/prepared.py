@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import QuerySet
@@ -111,75 +112,77 @@ _INTEGER = frozenset({
 _ABSENT = object()  # a deferred field: the slow path loads it
 
 
-def _adapter(field, vendor: str) -> Callable:
-    """``(instance, conn, add) → value for the driver``: by type for plain fields, else the field's
-    own ``pre_save`` + ``get_db_prep_save`` (exactly what ``save()`` does)."""
-    attname = field.attname
-
-    def slow(instance, conn, add):
-        return field.get_db_prep_save(field.pre_save(instance, add), conn)
-
+def _kind(field, vendor: str) -> str:
+    """How a field's value reaches the driver: by type (text, integer, boolean, SQLite JSON, SQLite
+    or PostgreSQL aware datetime) or through the field itself ("slow")."""
     kind = type(field)
     if kind in (models.ForeignKey, models.OneToOneField):
         kind = type(field.target_field)
     if kind in _TEXT:
-
-        def text(instance, conn, add):
-            value = instance.__dict__.get(attname, _ABSENT)
-            return value if value is None or isinstance(value, str) else slow(instance, conn, add)
-
-        return text
+        return "text"
     if kind in _INTEGER:
-
-        def integer(instance, conn, add):
-            value = instance.__dict__.get(attname, _ABSENT)
-            return value if value is None or type(value) is int else slow(instance, conn, add)
-
-        return integer
+        return "integer"
     if kind is models.BooleanField:
-
-        def boolean(instance, conn, add):
-            value = instance.__dict__.get(attname, _ABSENT)
-            return value if value is None or type(value) is bool else slow(instance, conn, add)
-
-        return boolean
-    if kind is models.JSONField and vendor == "sqlite":  # Django's adapt_json_value on SQLite
-
-        def sqlite_json(instance, conn, add):
-            value = instance.__dict__.get(attname, _ABSENT)
-            if type(value) is dict or type(value) is list:
-                return json.dumps(value, cls=field.encoder)
-            return slow(instance, conn, add)
-
-        return sqlite_json
+        return "boolean"
+    if kind is models.JSONField and vendor == "sqlite":
+        return "sqlite_json"
     if kind is models.DateTimeField and not field.auto_now and not field.auto_now_add:
-        if vendor == "sqlite":  # Django's adapt_datetimefield_value: naive in the connection's zone
+        if vendor in ("sqlite", "postgresql"):
+            return f"{vendor}_datetime"
+    return "slow"
 
-            def sqlite_datetime(instance, conn, add):
-                value = instance.__dict__.get(attname, _ABSENT)
-                if value is None:
-                    return None
-                if type(value) is datetime and value.tzinfo is not None:
-                    if value.tzinfo is UTC and conn.timezone_name == "UTC":  # timezone.now()'s
-                        return str(value.replace(tzinfo=None))
-                    return str(value.astimezone(conn.timezone).replace(tzinfo=None))
-                return slow(instance, conn, add)
 
-            return sqlite_datetime
-        if vendor == "postgresql":  # psycopg sends an aware datetime as it is
+# Per kind, the code that turns ``v`` (the attribute as the instance holds it) into the value for
+# the driver; ``slow(instance, conn, add)`` is the field's own pre_save + get_db_prep_save, exactly
+# what save() does, for every value the fast test does not take.
+_CONVERT = {
+    "text": "if not (v is None or isinstance(v, str)):\n    v = slow(instance, conn, add)",
+    "integer": "if not (v is None or type(v) is int):\n    v = slow(instance, conn, add)",
+    "boolean": "if not (v is None or type(v) is bool):\n    v = slow(instance, conn, add)",
+    # Django's adapt_json_value on SQLite.
+    "sqlite_json": (
+        "if type(v) is dict or type(v) is list:\n    v = dumps(v, cls=encoder)\n"
+        "else:\n    v = slow(instance, conn, add)"
+    ),
+    # Django's adapt_datetimefield_value on SQLite: naive, in the connection's zone.
+    "sqlite_datetime": (
+        "if v is None:\n    pass\n"
+        "elif type(v) is datetime and v.tzinfo is not None:\n"
+        "    v = str((v if v.tzinfo is UTC and utc else v.astimezone(conn.timezone)).replace(tzinfo=None))\n"
+        "else:\n    v = slow(instance, conn, add)"
+    ),
+    # psycopg sends an aware datetime as it is.
+    "postgresql_datetime": (
+        "if not (v is None or (type(v) is datetime and v.tzinfo is not None)):\n    v = slow(instance, conn, add)"
+    ),
+    "slow": "v = slow(instance, conn, add)",
+}
 
-            def aware_datetime(instance, conn, add):
-                value = instance.__dict__.get(attname, _ABSENT)
-                if value is None or (type(value) is datetime and value.tzinfo is not None):
-                    return value
-                return slow(instance, conn, add)
 
-            return aware_datetime
+def _preparer(fields: Sequence, vendor: str) -> Callable:
+    """``(instance, conn, add) → [value for the driver, …]`` for ``fields``, as one generated
+    function: per field a dict lookup and a type test in the common case, no call."""
+    lines, scope = ["def prepare(instance, conn, add):", "    d = instance.__dict__"], {}
+    kinds = [_kind(f, vendor) for f in fields]
+    if "sqlite_datetime" in kinds:
+        lines.append('    utc = conn.timezone_name == "UTC"')
+    for i, (field, kind) in enumerate(zip(fields, kinds, strict=True)):
+        scope[f"slow_{i}"], scope[f"encoder_{i}"] = _slow(field), getattr(field, "encoder", None)
+        lines.append(f"    v = d.get({field.attname!r}, ABSENT)")
+        code = _CONVERT[kind].replace("slow(", f"slow_{i}(").replace("cls=encoder", f"cls=encoder_{i}")
+        lines.extend("    " + line for line in code.splitlines())
+        lines.append(f"    v{i} = v")
+    lines.append(f"    return [{', '.join(f'v{i}' for i in range(len(fields)))}]")
+    scope |= {"ABSENT": _ABSENT, "datetime": datetime, "UTC": UTC, "dumps": json.dumps}
+    exec("\n".join(lines), scope)  # noqa: S102 - the source is built above from attnames only
+    return scope["prepare"]
+
+
+def _slow(field) -> Callable:
+    def slow(instance, conn, add):
+        return field.get_db_prep_save(field.pre_save(instance, add), conn)
+
     return slow
-
-
-def _prep(conn, instance: models.Model, adapters: Sequence, add: bool) -> list:
-    return [adapt(instance, conn, add) for adapt in adapters]
 
 
 # --- writing rows ---------------------------------------------------------------------------------
@@ -187,8 +190,17 @@ def _prep(conn, instance: models.Model, adapters: Sequence, add: bool) -> list:
 
 @lru_cache(maxsize=256)
 def _construction(model: type[models.Model]) -> tuple[tuple, frozenset]:
-    fields = tuple(f for f in model._meta.concrete_fields if not f.generated)
-    return fields, frozenset(f.name for f in fields) | frozenset(f.attname for f in fields)
+    """Per concrete field: (name, attname, related model of a foreign key or None, the attname of
+    the key's target, one-to-one?, the default's maker); and every accepted keyword."""
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
+    plan = tuple(
+        (
+            f.name, f.attname, f.remote_field.model if f.many_to_one else None,
+            f.target_field.attname if f.many_to_one else None, f.one_to_one, f._get_default,
+        )
+        for f in fields
+    )  # fmt: skip
+    return plan, frozenset(f.name for f in fields) | frozenset(f.attname for f in fields)
 
 
 def new(model: type[models.Model], **values):
@@ -198,32 +210,35 @@ def new(model: type[models.Model], **values):
     goes to ``model(**values)`` itself."""
     if not _plain_init(model):
         return model(**values)
-    fields, known = _construction(model)
+    plan, known = _construction(model)
     if not known.issuperset(values):
         return model(**values)
     obj = model.__new__(model)
     state = ModelState()
     attributes = obj.__dict__
     attributes["_state"] = state
-    for field in fields:
-        name = field.name
+    cache = None
+    for name, attname, related, target, one_to_one, default in plan:
         if name in values:
             value = values[name]
-            if field.many_to_one and name != field.attname:
-                if value is not None and not isinstance(value, field.remote_field.model):
+            if related is not None and name != attname:
+                if value is None:
+                    attributes[attname] = None
+                elif isinstance(value, related):
+                    attributes[attname] = getattr(value, target)
+                else:
                     return model(**values)  # the ORM's own error message
-                attributes[field.attname] = (
-                    None if value is None else getattr(value, field.target_field.attname)
-                )
-                state.fields_cache[name] = value
-                continue
-            if field.one_to_one:
+                if cache is None:
+                    cache = state.fields_cache
+                cache[name] = value
+            elif one_to_one:
                 return model(**values)
-            attributes[field.attname] = value
-        elif field.attname in values:
-            attributes[field.attname] = values[field.attname]
+            else:
+                attributes[attname] = value
+        elif attname in values:
+            attributes[attname] = values[attname]
         else:
-            attributes[field.attname] = field.get_default()
+            attributes[attname] = default()
     return obj
 
 
@@ -235,14 +250,14 @@ def _insert_plan(model: type[models.Model], vendor: str) -> tuple[tuple, str]:
     marks = ", ".join(["%s"] * len(fields))
     pk = quote(model._meta.pk.column)
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
-    return tuple(_adapter(f, vendor) for f in fields), sql
+    return _preparer(fields, vendor), sql
 
 
 def insert(instance: models.Model) -> models.Model:
     """INSERT ``instance`` (its primary key generated by the database) and set its pk."""
     conn = _connection()
     adapters, sql = _insert_plan(type(instance), conn.vendor)
-    instance.pk = _run(conn, sql, _prep(conn, instance, adapters, True), ONE)[0]
+    instance.pk = _run(conn, sql, adapters(instance, conn, True), ONE)[0]
     instance._state.adding, instance._state.db = False, conn.alias
     return instance
 
@@ -262,7 +277,7 @@ def insert_many(instances: Sequence[models.Model]) -> list:
         return []
     conn, model = _connection(), type(instances[0])
     adapters, _sql = _insert_plan(model, conn.vendor)
-    values = [v for instance in instances for v in _prep(conn, instance, adapters, True)]
+    values = [v for instance in instances for v in adapters(instance, conn, True)]
     pks = [row[0] for row in _run(conn, _insert_many_sql(model, len(instances), conn.vendor), values, ALL)]
     for instance, pk in zip(instances, pks, strict=True):
         instance.pk = pk
@@ -280,7 +295,7 @@ def _update_plan(model: type[models.Model], names: tuple[str, ...] | None, vendo
     quote = _connection().ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    return tuple(_adapter(f, vendor) for f in fields), sql
+    return _preparer(fields, vendor), sql
 
 
 @lru_cache(maxsize=256)
@@ -328,7 +343,7 @@ def update(instance: models.Model, fields: Sequence[str] | None = None) -> None:
     conn = _connection()
     names = tuple(fields) if fields is not None else None
     adapters, sql = _update_plan(type(instance), names, conn.vendor)
-    values = _prep(conn, instance, adapters, False)
+    values = adapters(instance, conn, False)
     pk = instance.pk
     values.append(pk if type(pk) is int else instance._meta.pk.get_db_prep_value(pk, conn))
     _run(conn, sql, values, NOTHING)
@@ -363,12 +378,7 @@ class Select:
             sql, params = compiler.as_sql()
             if list(params) != list(values):  # a constant in the filter, or values out of order
                 raise ValueError(f"Select binds {values!r} but its statement takes {params!r}")
-            converters = [
-                (pos, ([_fast(c) for c in convs], expression))
-                for pos, (convs, expression) in compiler.get_converters(
-                    [c for c, _s, _a in compiler.select]
-                ).items()
-            ]
+            converters = _row_converter(compiler.get_converters([c for c, _s, _a in compiler.select]))
             if queryset._iterable_class is not ModelIterable:  # values_list
                 plan = (sql, converters, None)
             else:
@@ -385,7 +395,7 @@ class Select:
         sql, converters, shape = self._plan(conn, values)
         rows = _run(conn, sql, values, ALL)
         if converters:  # the compiler's converters, applied with this thread's connection
-            rows = [_converted(conn, list(r), converters) for r in rows]
+            rows = [converters(r, conn) for r in rows]
         if shape is None:
             return [tuple(r) for r in rows]
         model, first, last, names, populators = shape
@@ -410,32 +420,37 @@ class Select:
         raise shape[0].DoesNotExist(f"{shape[0].__name__} matching {values!r} does not exist.")
 
 
-def _converted(conn, row: list, converters: list) -> list:
-    for pos, (convs, expression) in converters:
-        value = row[pos]
-        for converter in convs:
-            value = converter(value, expression, conn)
-        row[pos] = value
-    return row
-
-
-# --- values coming out ----------------------------------------------------------------------------
-
-
-def _sqlite_aware(value, expression, conn):
-    """SQLite's datetime converter without its layers: the driver gives a naive datetime in the
-    connection's zone (Django registers the parser), made aware as Django's converter does."""
-    if type(value) is datetime and value.tzinfo is None:
-        return value.replace(tzinfo=conn.timezone)
-    return conn.ops.convert_datetimefield_value(value, expression, conn)
-
-
-def _fast(converter: Callable) -> Callable:
+def _row_converter(converters: dict) -> Callable | None:
+    """``(row, conn) → list`` applying the compiler's converters (position → (converters,
+    expression)), as one generated function; None when no column needs one. SQLite's datetime
+    converter is inlined: the driver already gives a naive datetime in the connection's zone
+    (Django registers the parser), which Django's converter only makes aware."""
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
-    if getattr(converter, "__func__", None) is DatabaseOperations.convert_datetimefield_value:
-        return _sqlite_aware
-    return converter
+    if not converters:
+        return None
+    lines, scope = ["def convert(r, conn):", "    r = list(r)", "    tz = conn.timezone"], {}
+    for pos, (convs, expression) in converters.items():
+        scope[f"e{pos}"] = expression
+        lines.append(f"    v = r[{pos}]")
+        for k, converter in enumerate(convs):
+            scope[f"c{pos}_{k}"] = converter
+            call = f"c{pos}_{k}(v, e{pos}, conn)"
+            is_sqlite_datetime = (
+                getattr(converter, "__func__", None) is DatabaseOperations.convert_datetimefield_value
+            )
+            if is_sqlite_datetime and settings.USE_TZ:
+                lines.append("    if type(v) is datetime and v.tzinfo is None:")
+                lines.append("        v = v.replace(tzinfo=tz)")
+                lines.append("    elif v is not None:")
+                lines.append(f"        v = {call}")
+            else:
+                lines.append(f"    v = {call}")
+        lines.append(f"    r[{pos}] = v")
+    lines.append("    return r")
+    scope["datetime"] = datetime
+    exec("\n".join(lines), scope)  # noqa: S102 - the source is built above from positions only
+    return scope["convert"]
 
 
 @lru_cache(maxsize=256)
