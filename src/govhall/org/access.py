@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -52,10 +53,16 @@ _STAFF_OF_USER = prepared.Select(
 )
 
 
+_USER_STAFF = Staff._meta.get_field("user").remote_field  # the reverse one-to-one ``user.staff``
+
+
 def _lookup_staff(user) -> Staff | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return next((s for s in _STAFF_OF_USER.all(user.pk) if s.active), None)
+    rows = _STAFF_OF_USER.all(user.pk)
+    if isinstance(user, models.Model):  # what was just read is what ``user.staff`` would read again
+        _USER_STAFF.set_cached_value(user, rows[0] if rows else None)
+    return next((s for s in rows if s.active), None)
 
 
 def _forbidden() -> PermissionDenied:
