@@ -8,7 +8,10 @@
 
 Runs against a throw-away test database — a SQLite *file* by default, PostgreSQL with
 DATABASE_URL=postgres://…:
-    .venv/bin/python bench/bench_cases.py [--cases 40] [--returned 4]
+    .venv/bin/python bench/bench_cases.py [--cases 40] [--returned 4] [--rounds 3]
+
+The timed part runs ``--rounds`` times (interleaved (a) then (b)); the report pools every round and
+prints each round's cases/s too, so a burst of noise on a shared machine shows as one slow round.
 """
 
 import argparse
@@ -215,6 +218,10 @@ def _report(
         print(f"  per action (median ms): {'; '.join(parts)}")
 
 
+def _cases_per_second(runs: list) -> float:
+    return 1 / statistics.median(sum(a.seconds for a in acts) for _, acts in runs)
+
+
 def _flatness(cases: list[list[Action]], recorded: list[list[Action]]) -> None:
     """(b): per-cycle cost, first cycle vs last — flat means the history does not slow actions."""
 
@@ -246,6 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=40, help="cases for (a)")
     parser.add_argument("--returned", type=int, default=4, help="cases for (b)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds of (a) and (b)")
     parser.add_argument(
         "--profile",
         type=int,
@@ -267,8 +275,13 @@ def main() -> None:
         if args.profile:
             _profile(lambda: [_run_case(site, item, users, None, 0) for _ in range(args.cases)], args.profile)
             return
-        runs_a = [_run_case(site, item, users, None, 0) for _ in range(args.cases)]
-        runs_b = [_run_case(site, item, users, None, 10) for _ in range(args.returned)]
+        runs_a, runs_b, rounds = [], [], []
+        for _ in range(args.rounds):
+            round_a = [_run_case(site, item, users, None, 0) for _ in range(args.cases)]
+            round_b = [_run_case(site, item, users, None, 10) for _ in range(args.returned)]
+            rounds.append((_cases_per_second(round_a), _cases_per_second(round_b)))
+            runs_a += round_a
+            runs_b += round_b
         # The same cases again, recorded: statements per action, and the DML the floor replays.
         seen_a = [_run_case(site, item, users, recorder, 0) for _ in range(args.cases)]
         seen_b = [_run_case(site, item, users, recorder, 10) for _ in range(args.returned)]
@@ -280,6 +293,8 @@ def main() -> None:
         )
         _report("(b) returned 10 times", [a for _, a in runs_b], [a for _, a in seen_b], floors_b)
         _flatness([a for _, a in runs_b], [a for _, a in seen_b])
+        print("  rounds, cases/s (a): " + ", ".join(f"{a:.1f}" for a, _ in rounds)
+              + "; (b): " + ", ".join(f"{b:.1f}" for _, b in rounds))  # fmt: skip
     finally:
         throwaway.destroy(old_name)
 

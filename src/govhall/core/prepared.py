@@ -64,10 +64,14 @@ def _run(conn, sql: str, params: Sequence, fetch: int):
         conn.validate_no_broken_transaction()  # raises, as Django's cursor would
     cursor = _driver_cursor(conn)
     try:
-        cursor.execute(_driver_sql(conn.vendor, sql), params)
-        # Every row is read, asked for or not: a kept cursor must not leave a statement running
-        # (SQLite refuses to commit while one is).
-        rows = cursor.fetchall() if cursor.description is not None else []
+        if conn.vendor == "sqlite":
+            cursor.execute(_driver_sql(sql), params)
+            # Every row is read, asked for or not: a kept cursor must not leave a statement
+            # running (SQLite refuses to commit while one is).
+            rows = cursor.fetchall() if cursor.description is not None else []
+        else:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall() if fetch != NOTHING else []
     except conn.Database.Error:
         with conn.wrap_database_errors:  # re-raised as Django's exception of the same kind
             raise
@@ -75,12 +79,24 @@ def _run(conn, sql: str, params: Sequence, fetch: int):
 
 
 def _driver_cursor(conn):
-    """One driver cursor per live driver connection of this thread, made as Django makes its own
-    (on SQLite without the wrapper that rewrites ``%s`` on every call)."""
+    """One driver cursor per live driver connection of this thread. SQLite: the plain cursor,
+    without Django's wrapper that rewrites ``%s`` on every call. PostgreSQL: a server-side binding
+    cursor (values travel apart from the SQL instead of being quoted into it by Python on every
+    call), with Django's time zone loader."""
     kept = conn.__dict__.get("_prepared_cursor")
     if kept is not None and kept[0] is conn.connection:
         return kept[1]
-    cursor = conn.connection.cursor() if conn.vendor == "sqlite" else conn.create_cursor()
+    if conn.vendor == "sqlite":
+        cursor = conn.connection.cursor()
+    elif conn.vendor == "postgresql":
+        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor, register_tzloader
+        from psycopg.pq import Format
+
+        cursor = ServerBindingCursor(conn.connection)
+        if conn.timezone != conn.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(conn.timezone, cursor)
+    else:
+        cursor = conn.create_cursor()
     conn._prepared_cursor = (conn.connection, cursor)
     return cursor
 
@@ -88,9 +104,8 @@ def _driver_cursor(conn):
 _DRIVER_SQL: dict[str, str] = {}
 
 
-def _driver_sql(vendor: str, sql: str) -> str:
-    if vendor != "sqlite":
-        return sql
+def _driver_sql(sql: str) -> str:
+    """SQLite's parameter style (``?``) of a statement in Django's (``%s``), converted once."""
     converted = _DRIVER_SQL.get(sql)
     if converted is None:
         if len(_DRIVER_SQL) > 4096:  # statements are built once per shape: this never fills up
