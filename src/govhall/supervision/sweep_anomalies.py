@@ -311,7 +311,7 @@ def _step_overdue(rule: AnomalyRule, w: Window, now, run) -> int:
     return _insert(
         rule, w, now, run, params,
         case_id="s.case_id", department="COALESCE(s.department_id, i.department_id)", key="s.id",
-        summary=summary, evidence=_evidence_sql("SELECT id FROM {event} WHERE step_id = s.id"),
+        summary=summary, evidence=_evidence_sql("SELECT id FROM {event} WHERE case_id = s.case_id AND step_id = s.id"),
         source="{step} s JOIN {case} c ON c.id = s.case_id JOIN {item} i ON i.id = c.item_id",
         where="s.due_at <= %(now)s AND " + scope + " AND (s.state = {active} OR s.finished_at > s.due_at)",
         order="s.case_id, s.round",
