@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from govhall.cases import decisions, moves, services
+from govhall.cases import decisions, moves, services, undertakings
 from govhall.cases.models import Case, CaseEvent, Notice, Undertaking
 from govhall.core import workdays
 from govhall.core.errors import DomainError
@@ -157,12 +157,14 @@ def test_an_applicant_cannot_accept_their_own_case(received, zhang_san):
 
 def test_fulfilling_closes_the_undertaking_and_conclusion_reports_11(received, handler):
     case = tolerant(received, handler)
-    undertaking = decisions.undertaking_fulfil(case=case, actor=handler, note="已补交")
+    undertaking = undertakings.undertaking_fulfil(case=case, actor=handler, note="已补交")
     assert (undertaking.state, undertaking.closed_by) == ("fulfilled", handler)
     event = CaseEvent.objects.get(case=case, action="undertaking_fulfil")
     assert (event.from_state, event.to_state, event.report_status) == ("accepted", "accepted", 3)
     refused(
-        lambda: decisions.undertaking_fulfil(case=case, actor=handler), "cases.undertaking_closed", case=case
+        lambda: undertakings.undertaking_fulfil(case=case, actor=handler),
+        "cases.undertaking_closed",
+        case=case,
     )
     case = decisions.case_conclude(case=decide(case), result_code=0, certificate_no="X1",
                                    certificate_valid_until=FUTURE, actor=handler)  # fmt: skip
@@ -177,13 +179,15 @@ def test_concluding_while_materials_are_owed_reports_12(received, handler):
 
 def test_fulfil_needs_a_tolerant_undertaking_and_scope(received, handler):
     refused(
-        lambda: decisions.undertaking_fulfil(case=received, actor=handler),
+        lambda: undertakings.undertaking_fulfil(case=received, actor=handler),
         "cases.no_undertaking",
         case=received,
     )
     case = tolerant(received, handler)
     stranger = org.staff(role=Role.CLERK).user  # a clerk of another department
-    refused(lambda: decisions.undertaking_fulfil(case=case, actor=stranger), "cases.out_of_scope", case=case)
+    refused(
+        lambda: undertakings.undertaking_fulfil(case=case, actor=stranger), "cases.out_of_scope", case=case
+    )
 
 
 # --- the sweep: a missed deadline ends or revokes the case ---------------------------------------------
@@ -192,7 +196,7 @@ def test_fulfil_needs_a_tolerant_undertaking_and_scope(received, handler):
 def test_missed_deadline_ends_the_case_with_result_5(received, handler, zhang_san):
     case = tolerant(received, handler)  # deadline: the end of Thursday 26 Nov
     deadline = Undertaking.objects.get(case=case).deadline
-    assert decisions.cases_expire_undertakings(now=deadline - dt.timedelta(minutes=1)) == 0
+    assert undertakings.cases_expire_undertakings(now=deadline - dt.timedelta(minutes=1)) == 0
     with time_machine.travel(deadline + dt.timedelta(minutes=1), tick=False):
         out = StringIO()
         call_command("cases_sweep", stdout=out)
@@ -204,7 +208,7 @@ def test_missed_deadline_ends_the_case_with_result_5(received, handler, zhang_sa
     assert (event.actor, event.report_status) == (None, 13)
     assert Notice.objects.get(case=case, kind="conclusion").data["result_code"] == 5
     assert Undertaking.objects.get(case=case).state == "expired"
-    assert decisions.cases_expire_undertakings(now=deadline + dt.timedelta(days=9)) == 0  # idempotent
+    assert undertakings.cases_expire_undertakings(now=deadline + dt.timedelta(days=9)) == 0  # idempotent
 
 
 def test_missed_deadline_after_approval_revokes(received, handler):
@@ -212,7 +216,7 @@ def test_missed_deadline_after_approval_revokes(received, handler):
                                    certificate_valid_until=FUTURE, actor=handler)  # fmt: skip
     assert case.report_status == 12
     deadline = Undertaking.objects.get(case=case).deadline
-    assert decisions.cases_expire_undertakings(now=deadline + dt.timedelta(minutes=1)) == 1
+    assert undertakings.cases_expire_undertakings(now=deadline + dt.timedelta(minutes=1)) == 1
     case.refresh_from_db()
     assert (case.state, case.report_status) == ("revoked", 15)
     assert CaseEvent.objects.get(case=case, action="revoke").actor is None
@@ -220,11 +224,11 @@ def test_missed_deadline_after_approval_revokes(received, handler):
 
 def test_fulfilled_or_withdrawn_cases_are_left_alone(received, handler, zhang_san):
     case = tolerant(received, handler)
-    decisions.undertaking_fulfil(case=case, actor=handler)
+    undertakings.undertaking_fulfil(case=case, actor=handler)
     other = services.case_submit(**f.submit_kwargs(case.item, handler, applicant=zhang_san))
     other = tolerant(other, handler, when=timezone.now())
     services.case_withdraw(case=other, actor=zhang_san)
-    assert decisions.cases_expire_undertakings(now=timezone.now() + dt.timedelta(days=30)) == 0
+    assert undertakings.cases_expire_undertakings(now=timezone.now() + dt.timedelta(days=30)) == 0
     assert Case.objects.get(pk=case.pk).state == "accepted"
 
 
@@ -239,16 +243,16 @@ def test_commitment_acceptance_and_a_true_verification(received, handler):
     undertaking = Undertaking.objects.get(case=case)
     assert (undertaking.kind, undertaking.deadline) == ("commitment", None)
     assert Notice.objects.get(case=case, kind="acceptance").data["commitment"] == "本人承诺已取得场地使用权"
-    case = decisions.commitment_verify(case=case, truthful=True, note="核查属实", actor=handler)
+    case = undertakings.commitment_verify(case=case, truthful=True, note="核查属实", actor=handler)
     assert case.state == "accepted" and Undertaking.objects.get(case=case).state == "fulfilled"
     assert CaseEvent.objects.filter(case=case, action="commitment_verify").count() == 1
 
 
 def test_a_false_commitment_revokes_with_an_sms(received, handler):
     case = services.case_accept_commitment(case=received, undertaking_text="承诺", actor=handler)
-    refused(lambda: decisions.commitment_verify(case=case, truthful=False, note=" ", actor=handler),
+    refused(lambda: undertakings.commitment_verify(case=case, truthful=False, note=" ", actor=handler),
             "cases.reason_required", case=case)  # fmt: skip
-    case = decisions.commitment_verify(case=case, truthful=False, note="场地系租赁且已到期", actor=handler)
+    case = undertakings.commitment_verify(case=case, truthful=False, note="场地系租赁且已到期", actor=handler)
     assert (case.state, case.report_status) == ("revoked", 15)
     assert case.clock_stopped_at is not None
     assert Undertaking.objects.get(case=case).state == "false"
@@ -258,5 +262,5 @@ def test_a_false_commitment_revokes_with_an_sms(received, handler):
 
 def test_a_tolerant_undertaking_is_not_a_commitment(received, handler):
     case = tolerant(received, handler)
-    refused(lambda: decisions.commitment_verify(case=case, truthful=True, note="", actor=handler),
+    refused(lambda: undertakings.commitment_verify(case=case, truthful=True, note="", actor=handler),
             "cases.no_undertaking", case=case)  # fmt: skip

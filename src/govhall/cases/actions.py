@@ -155,9 +155,9 @@ CASE_ACTIONS: dict[str, Spec] = {
         confirm=True,
     ),
     Action.REVOKE: Spec(gettext_lazy("撤销"), "decisions", "case_revoke", (REASON,), confirm=True),
-    "undertaking_fulfil": Spec(gettext_lazy("容缺材料已补齐"), "decisions", "undertaking_fulfil", (NOTE,)),
+    "undertaking_fulfil": Spec(gettext_lazy("容缺材料已补齐"), "undertakings", "undertaking_fulfil", (NOTE,)),
     "commitment_verify": Spec(
-        gettext_lazy("核查告知承诺"), "decisions", "commitment_verify",
+        gettext_lazy("核查告知承诺"), "undertakings", "commitment_verify",
         (Field("truthful", gettext_lazy("承诺属实"), "bool", required=True), NOTE),
         confirm=True,
     ),
@@ -378,11 +378,11 @@ def check_confirmed(spec: Spec, data: dict) -> None:
 
 def service_for(spec: Spec):
     """The service that runs ``spec``: a lifecycle service, or the engine's STEP_ACTIONS entry."""
-    from govhall.cases import decisions, online, processing, services
+    from govhall.cases import decisions, online, processing, services, undertakings
 
     if spec.module == "processing":
         return processing.STEP_ACTIONS[spec.function]
-    modules = {"services": services, "decisions": decisions, "online": online}
+    modules = {"services": services, "decisions": decisions, "online": online, "undertakings": undertakings}
     return getattr(modules[spec.module], spec.function)
 
 

@@ -1,6 +1,6 @@
 """After acceptance: special procedures (行政许可法 Art. 45), the extension (Art. 42 / Art. 26),
-conclusion with the result codes of RULES.md, delivery (Art. 44), revocation and undertakings
-(容缺受理 / 告知承诺), and the sweep that ends a case whose tolerant undertaking ran out.
+conclusion with the result codes of RULES.md, delivery (Art. 44) and revocation
+(the undertakings of 容缺受理 / 告知承诺 and their sweep live in ``cases.undertakings``).
 
 Every service checks permission first (cases.permissions), locks the case row, moves its state only
 through ``moves.move`` and issues its notice inside the same transaction.
@@ -27,13 +27,13 @@ from govhall.cases.models import (
     StepTask,
     Undertaking,
 )
-from govhall.cases.moves import event, locked, move, notify, snapshot
+from govhall.cases.moves import locked, move, notify
 from govhall.cases.notices import notice_issue
 from govhall.cases.seals import chief_delegation, seal_record
 from govhall.cases.states import Action, CaseState, StepState, TaskState, next_state
 from govhall.catalog.models import CaseKind
-from govhall.core import audit, workdays
-from govhall.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from govhall.core import workdays
+from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
 from govhall.org.access import staff_of
 from govhall.org.models import Role
 
@@ -45,7 +45,8 @@ OPEN_TASK_STATES = (TaskState.WAITING, TaskState.PENDING, TaskState.DELEGATED)
 CONCLUSION_DOCUMENT = "办结通知书"
 
 
-def _user(actor):
+def actor_or_none(actor):
+    """The actor as the user row to store (None for the system: sweeps, deemed acceptance)."""
     return actor if getattr(actor, "pk", None) else None
 
 
@@ -78,7 +79,7 @@ def end_case(case: Case, *, at: dt.datetime, actor) -> None:
     )
     StepTask.objects.filter(case=case, state__in=OPEN_TASK_STATES).update(state=TaskState.CANCELLED)
     SpecialProcedure.objects.filter(case=case, ended_at__isnull=True).update(
-        ended_at=at, ended_by=_user(actor)
+        ended_at=at, ended_by=actor_or_none(actor)
     )
 
 
@@ -141,7 +142,7 @@ def case_special_start(*, case: Case, kind: str, reason: str, announced_workdays
                 clock_step=pause)  # fmt: skip
     SpecialProcedure.objects.create(
         case=case, kind=kind, reason=reason, announced_workdays=amount, started_at=at,
-        announced_end_at=end_at, started_by=_user(actor),
+        announced_end_at=end_at, started_by=actor_or_none(actor),
     )  # fmt: skip
     notice_issue(case=case, kind=Notice.Kind.SPECIAL, actor=actor, at=at, data={
         "special_kind": kind.value, "special_kind_label": str(kind.label), "reason": reason,
@@ -161,7 +162,7 @@ def case_special_end(*, case: Case, actor) -> Case:
     case = move(case, action=Action.SPECIAL_END, actor=actor, at=at,
                 clock_step=lambda c, when: clocks.resume(c, at=when))  # fmt: skip
     SpecialProcedure.objects.filter(case=case, ended_at__isnull=True).update(
-        ended_at=at, ended_by=_user(actor)
+        ended_at=at, ended_by=actor_or_none(actor)
     )
     notify(case, "case_special_end", _("您的办件%(n)s特别程序已结束，恢复计时办理。") % {"n": case.number})
     return case
@@ -223,7 +224,7 @@ def case_extend(*, case: Case, workdays, reason: str, approver, actor) -> Case:
     at = timezone.now()
     try:
         with transaction.atomic():  # the one-to-one row is the last word if a lock were ever bypassed
-            Extension.objects.create(case=case, workdays=amount, reason=reason, requested_by=_user(actor),
+            Extension.objects.create(case=case, workdays=amount, reason=reason, requested_by=actor_or_none(actor),
                                      approved_by=approver, at=at)  # fmt: skip
     except IntegrityError:
         raise already from None
@@ -341,7 +342,7 @@ def conclude_locked(case: Case, *, result: dict, actor, at=None, action: str = A
             result["certificate_no"],
             result["certificate_valid_until"],
         )
-        c.concluded_at, c.concluded_by = when, _user(actor)
+        c.concluded_at, c.concluded_by = when, actor_or_none(actor)
         end_case(c, at=when, actor=actor)
 
     note = result["reason"] or result["certificate_no"]
@@ -425,7 +426,8 @@ def case_deliver(*, case: Case, method: str, recipient_name: str = "", tracking_
     return case
 
 
-def _revoke(case: Case, *, reason: str, actor, at=None) -> Case:
+def revoke_locked(case: Case, *, reason: str, actor, at=None) -> Case:
+    """Revoke a locked case (state checked by the caller): the move, its clock stop and the SMS."""
     case = move(case, action=Action.REVOKE, actor=actor, at=at, note=reason,
                 clock_step=lambda c, when: end_case(c, at=when, actor=actor))  # fmt: skip
     notify(case, "case_revoked", _("您的办件%(n)s已被撤销：%(r)s") % {"n": case.number, "r": reason})
@@ -438,110 +440,4 @@ def case_revoke(*, case: Case, reason: str, actor) -> Case:
     reason = _text(reason, code="cases.reason_required", field="reason", message=_("撤销须说明理由。"))
     case = locked(case)
     next_state(case.state, Action.REVOKE)
-    return _revoke(case, reason=reason, actor=actor)
-
-
-# --- undertakings (容缺受理 / 告知承诺) ----------------------------------------------------------------------
-
-
-def _open_undertaking(case: Case, kind: str) -> Undertaking:
-    undertaking = Undertaking.objects.select_for_update().filter(case=case).first()
-    if undertaking is None or undertaking.kind != kind:
-        label = AcceptanceMode(kind).label
-        raise NotFound(_("本办件没有%(k)s承诺。") % {"k": label}, code="cases.no_undertaking")
-    if undertaking.state != Undertaking.State.OPEN:
-        raise Conflict(
-            _("该承诺已处理（%(s)s）。") % {"s": undertaking.get_state_display()},
-            code="cases.undertaking_closed",
-        )
-    if case.state in (CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.REVOKED):
-        raise Conflict(_("办件已终止，不能再处理承诺。"), code="cases.case_closed")
-    return undertaking
-
-
-def _close(undertaking: Undertaking, *, state: str, actor, note: str, at) -> None:
-    undertaking.state, undertaking.closed_at, undertaking.closed_by = state, at, _user(actor)
-    undertaking.note = note
-    undertaking.save(update_fields=["state", "closed_at", "closed_by", "note"])
-
-
-def _timeline(case: Case, *, action: str, actor, at, note: str, detail: dict) -> None:
-    # Not a state move: a timeline row and an audit event, the state and report status unchanged.
-    event(case, action=action, actor=actor, at=at, from_state=case.state, note=note)
-    audit.record(action=f"cases.{action}", actor=actor, obj=case, after=snapshot(case), detail=detail)
-
-
-@transaction.atomic(durable=True)
-def undertaking_fulfil(*, case: Case, actor, note: str = "") -> Undertaking:
-    """The owed materials of a tolerant acceptance have come in: the undertaking is kept."""
-    permissions.require("undertaking", case=case, actor=actor)
-    case = locked(case)
-    undertaking = _open_undertaking(case, AcceptanceMode.TOLERANT)
-    at = timezone.now()
-    note = (note or "").strip()
-    _close(undertaking, state=Undertaking.State.FULFILLED, actor=actor, note=note, at=at)
-    _timeline(case, action="undertaking_fulfil", actor=actor, at=at, note=note or "、".join(undertaking.owed),
-              detail={"owed": undertaking.owed})  # fmt: skip
-    return undertaking
-
-
-@transaction.atomic(durable=True)
-def commitment_verify(*, case: Case, truthful: bool, note: str, actor) -> Case:
-    """Later verification of a commitment in lieu of proof; a false one revokes the case."""
-    permissions.require("undertaking", case=case, actor=actor)
-    note = (note or "").strip()
-    if not truthful and not note:
-        raise ValidationFailed(_("承诺不实须说明核查情况。"), code="cases.reason_required", field="note")
-    case = locked(case)
-    undertaking = _open_undertaking(case, AcceptanceMode.COMMITMENT)
-    if not truthful:
-        next_state(case.state, Action.REVOKE)  # illegal state → nothing written
-    at = timezone.now()
-    state = Undertaking.State.FULFILLED if truthful else Undertaking.State.FALSE
-    _close(undertaking, state=state, actor=actor, note=note, at=at)
-    _timeline(
-        case, action="commitment_verify", actor=actor, at=at, note=note, detail={"truthful": bool(truthful)}
-    )
-    if not truthful:
-        case = _revoke(case, reason=_("告知承诺经核查不实：%(n)s") % {"n": note}, actor=actor, at=at)
-    return case
-
-
-UNDERTAKING_ENDABLE = (CaseState.ACCEPTED, CaseState.IN_SUPPLEMENT, CaseState.SUSPENDED, CaseState.DECIDED)
-UNDERTAKING_REVOCABLE = (CaseState.CONCLUDED, CaseState.DELIVERED)
-
-
-def _expire_one(case: Case, undertaking: Undertaking, now) -> bool:
-    reason = _("容缺受理承诺逾期未履行（欠交：%(m)s）") % {"m": "、".join(undertaking.owed)}
-    if case.state in UNDERTAKING_ENDABLE:
-        result = {"result_code": int(ResultCode.RETURNED), "reason": reason, "certificate_no": "",
-                  "certificate_valid_until": None}  # fmt: skip
-        conclude_locked(case, result=result, actor=None, at=now, action=Action.EXPIRE)
-    elif case.state in UNDERTAKING_REVOCABLE and case.result_code == ResultCode.CERTIFICATE:
-        _revoke(case, reason=reason, actor=None, at=now)
-    else:
-        return False
-    _close(undertaking, state=Undertaking.State.EXPIRED, actor=None, note=reason, at=now)
-    return True
-
-
-@transaction.atomic(durable=True)
-def cases_expire_undertakings(*, now=None) -> int:
-    """容缺受理: a tolerant undertaking past its deadline ends the case (EXPIRE → concluded, result 5)
-    or, when the case was already concluded approved (report 12), revokes it. One indexed query."""
-    now = now or timezone.now()
-    due = (
-        Undertaking.objects.filter(
-            kind=AcceptanceMode.TOLERANT, state=Undertaking.State.OPEN, deadline__lte=now
-        )
-        .filter(case__state__in=(*UNDERTAKING_ENDABLE, *UNDERTAKING_REVOCABLE))
-        .order_by("case_id")
-        .values_list("case_id", flat=True)
-    )
-    count = 0
-    for case_id in list(due):
-        case = locked(Case(pk=case_id))
-        undertaking = Undertaking.objects.select_for_update().get(case=case)
-        if undertaking.state == Undertaking.State.OPEN and _expire_one(case, undertaking, now):
-            count += 1
-    return count
+    return revoke_locked(case, reason=reason, actor=actor)

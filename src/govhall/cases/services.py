@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from govhall.cases import clocks, decisions, permissions, processing
+from govhall.cases import clocks, decisions, permissions, processing, undertakings
 from govhall.cases.errors import PreconditionMissing, SecondNotice
 from govhall.cases.models import (
     AcceptanceMode,
@@ -303,7 +303,7 @@ def case_accept_tolerant(
     *, case: Case, owed: list[str], undertaking_text: str, deadline_workdays, actor
 ) -> Case:
     """容缺受理: main materials complete, minor ones owed under a signed undertaking by a deadline
-    no later than the promised limit; missing it ends the case (``decisions.cases_expire_undertakings``)."""
+    no later than the promised limit; missing it ends the case (``undertakings.cases_expire_undertakings``)."""
     permissions.require(Action.ACCEPT_TOLERANT, case=case, actor=actor)
     if not case.item.tolerant:
         raise ValidationFailed(_("该事项不实行容缺受理。"), code="cases.not_tolerant")
@@ -324,7 +324,7 @@ def case_accept_tolerant(
 
 @transaction.atomic(durable=True)
 def case_accept_commitment(*, case: Case, undertaking_text: str, actor) -> Case:
-    """告知承诺: a signed commitment replaces a proof; ``decisions.commitment_verify`` checks it later."""
+    """告知承诺: a signed commitment replaces a proof; ``undertakings.commitment_verify`` checks it later."""
     permissions.require(Action.ACCEPT_COMMITMENT, case=case, actor=actor)
     if not case.item.commitment:
         raise ValidationFailed(_("该事项不实行告知承诺制。"), code="cases.not_commitment")
@@ -539,5 +539,5 @@ def cases_sweep(*, now=None) -> dict[str, int]:
     """What ``govhall cases_sweep`` and the huey periodic task run: each sweep in its own transaction."""
     return {
         "deemed accepted": cases_deem_accepted(now=now),
-        "undertakings expired": decisions.cases_expire_undertakings(now=now),
+        "undertakings expired": undertakings.cases_expire_undertakings(now=now),
     }

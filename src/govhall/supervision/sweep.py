@@ -4,7 +4,7 @@ Phases, each its own transaction and each idempotent, so a sweep killed midway l
 done or not done and the next run completes the rest:
 
 1. ``deem_accept``          行政许可法 Art. 32 (cases.services.cases_deem_accepted);
-2. ``expire_undertakings``  容缺受理 deadlines (cases.decisions.cases_expire_undertakings, if present);
+2. ``expire_undertakings``  容缺受理 deadlines (cases.undertakings.cases_expire_undertakings);
 3. ``calendar``             one Alert per year whose working-day calendar is still provisional;
    ``anomalies``            every enabled anomaly rule (sweep_anomalies.run);
    ``orders``               overdue supervision orders escalated once (sweep_anomalies.escalate_orders);
@@ -21,8 +21,6 @@ does not stop the others; SweepFailed is raised once every phase has had its tur
 """
 
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 import time
 from collections.abc import Callable
@@ -114,12 +112,10 @@ def _deem_accept(*, now, run) -> dict[str, int]:
     return {"accepted": cases_deem_accepted(now=now)}
 
 
-def _expire_undertakings(*, now, run) -> dict[str, int] | None:
-    # Written by the cases context alongside this slice: used as soon as it exists.
-    if importlib.util.find_spec("govhall.cases.decisions") is None:
-        return None
-    expire = getattr(importlib.import_module("govhall.cases.decisions"), "cases_expire_undertakings", None)
-    return None if expire is None else {"expired": expire(now=now)}
+def _expire_undertakings(*, now, run) -> dict[str, int]:
+    from govhall.cases.undertakings import cases_expire_undertakings
+
+    return {"expired": cases_expire_undertakings(now=now)}
 
 
 # --- phase 3: the calendar alert --------------------------------------------------------------------
