@@ -16,20 +16,7 @@ Terms
   (add_before / add_after) and, in a rebuilt round, votes carried over (relation "carried"). A
   delegate's task (relation "delegate") is an opinion for the seat's holder, never a vote.
 
-Seat status, cancelled and transferred tasks ignored: nothing left → removed (减签); any done
-"reject" → rejected; any task still open (waiting, pending, delegated) → open; else approved.
-So every signer of a seat must approve, the added ones included (加签 adds approvers).
-
-Step completion by mode, over the n live seats (a approved, r rejected, o open):
-- none, all (会签): passes when a == n; rejected at the first reject;
-- any (或签): passes at the first approval; rejected when every seat rejected;
-- ratio: passes as soon as a ≥ pass_ratio × n; rejected as soon as a + o < pass_ratio × n;
-- sequential (依次会签): one seat open at a time in seq order (the others waiting); passes when
-  all approved; a reject stops it (rejected).
-A rejected seat of an any/ratio step has its open tasks cancelled at once; an ending step cancels
-all its open tasks. An open inspection task (现场踏勘) holds a step that would pass until its
-report is in; it never holds a rejection. A round is never settled when it is created: it waits
-for its pending tasks.
+Seat status and step completion by countersign mode: ``cases.seats``.
 
 Outcome: a rejected step — at any step, final or not — decides the case "reject" (不予许可). A
 step's refusal is the department's refusal; a holder who wants earlier work redone returns the
@@ -62,6 +49,16 @@ from django.utils.translation import gettext as _
 
 from govhall.cases import clocks, moves, seals
 from govhall.cases.models import Case, CaseStep, Decision, StepTask
+from govhall.cases.seats import (
+    APPROVE,
+    DELEGATE,
+    OPEN_TASK_STATES,
+    REJECT,
+    next_in_sequence,
+    seat_states,
+    verdict,
+)
+from govhall.cases.seats import ready as seats_ready
 from govhall.cases.selectors import tasks_for as tasks_for  # noqa: F401 - the workbench's selector
 from govhall.cases.states import Action, CaseState, StepState, TaskState
 from govhall.catalog.models import CountersignMode, ItemVersion
@@ -70,12 +67,8 @@ from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
 from govhall.org.access import staff_of
 from govhall.org.models import Department, Role, Staff
 
-APPROVE, REJECT, OPEN = "approve", "reject", "open"
 OPINIONS = (APPROVE, REJECT)
-OPEN_TASK_STATES = (TaskState.WAITING, TaskState.PENDING, TaskState.DELEGATED)
-SEAT_RELATIONS = ("", "transfer")  # a seat's main task, or the one that replaced it on a transfer
 ADDED_RELATIONS = ("add_before", "add_after")
-DELEGATE = "delegate"
 CARRIED = "carried"
 DELIVERY_WORKDAYS = Decimal("10")  # 行政许可法 Art. 44: certificate within 10 working days
 DECISION_DOCUMENTS = {Decision.APPROVE: "准予行政许可决定书", Decision.REJECT: "不予行政许可决定书"}
@@ -380,82 +373,14 @@ def active_step(case: Case) -> CaseStep:
 # --- settling a round ----------------------------------------------------------------------------
 
 
-def seat_states(tasks) -> dict[int, str]:
-    """seq → approve / reject / open for the live seats (module docstring: seat status)."""
-    seats: dict[int, str] = {}
-    for t in tasks:
-        if t.kind != StepTask.Kind.SIGN or t.relation == DELEGATE:
-            continue
-        if t.state in (TaskState.CANCELLED, TaskState.TRANSFERRED) or seats.get(t.seq) == REJECT:
-            continue
-        if t.state == TaskState.DONE and t.opinion == REJECT:
-            seats[t.seq] = REJECT
-        elif t.state in OPEN_TASK_STATES:
-            seats[t.seq] = OPEN
-        else:
-            seats.setdefault(t.seq, APPROVE)
-    return seats
-
-
-def verdict(step: CaseStep, seats: dict[int, str]) -> str | None:
-    """approve / reject once the step's mode decides, else None."""
-    n = len(seats)
-    if n == 0:
-        return None
-    a = sum(1 for v in seats.values() if v == APPROVE)
-    r = sum(1 for v in seats.values() if v == REJECT)
-    if step.mode == CountersignMode.ANY:
-        return APPROVE if a >= 1 else (REJECT if r == n else None)
-    if step.mode == CountersignMode.RATIO:
-        need = (step.pass_ratio or Decimal(1)) * n
-        return APPROVE if a >= need else (REJECT if n - r < need else None)
-    return REJECT if r else (APPROVE if a == n else None)  # none, all, sequential
-
-
-def _ready(tasks, closed: set[int]) -> set[int]:
-    """Waiting tasks whose turn has come: signers added after an approved task, and an adder whose
-    signers added before are all done (or removed). ``closed``: tasks being cancelled now."""
-    by_pk = {t.pk: t for t in tasks}
-    before: dict[int, list[StepTask]] = {}
-    for t in tasks:
-        if t.relation == "add_before":
-            before.setdefault(t.parent_id, []).append(t)
-    ready = set()
-    for t in tasks:
-        if t.state != TaskState.WAITING or t.pk in closed:
-            continue
-        parent = by_pk.get(t.parent_id)
-        if (
-            t.relation == "add_after"
-            and parent
-            and parent.state == TaskState.DONE
-            and parent.opinion == APPROVE
-        ):
-            ready.add(t.pk)
-        elif t.pk in before and not any(c.state in OPEN_TASK_STATES for c in before[t.pk]):
-            ready.add(t.pk)
-    return ready
-
-
-def _next_in_sequence(seats: dict[int, str], tasks, ready: set[int]) -> set[int]:
-    """Sequential mode: the first open seat's waiting tasks when nothing of it is workable yet."""
-    open_seats = sorted(seq for seq, v in seats.items() if v == OPEN)
-    if not open_seats:
-        return set()
-    seat = [t for t in tasks if t.seq == open_seats[0] and t.kind == StepTask.Kind.SIGN]
-    if any(t.state in (TaskState.PENDING, TaskState.DELEGATED) or t.pk in ready for t in seat):
-        return set()
-    return {t.pk for t in seat if t.state == TaskState.WAITING and t.relation in SEAT_RELATIONS}
-
-
 def _tidy(step: CaseStep, seats: dict[int, str], tasks) -> None:
     """An undecided round: cancel rejected seats' open tasks, open the tasks whose turn has come."""
     rejected = {seq for seq, v in seats.items() if v == REJECT}
     sign = [t for t in tasks if t.kind == StepTask.Kind.SIGN]
     stale = {t.pk for t in sign if t.seq in rejected and t.state in OPEN_TASK_STATES}
-    ready = _ready(tasks, stale)
+    ready = seats_ready(tasks, stale)
     if step.mode == CountersignMode.SEQUENTIAL:
-        ready |= _next_in_sequence(seats, tasks, ready)
+        ready |= next_in_sequence(seats, tasks, ready)
     if stale:
         StepTask.objects.filter(pk__in=stale).update(state=TaskState.CANCELLED)
     if ready:

@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.cases import processing as engine
+from govhall.cases import seats
 from govhall.cases.models import Case, CaseCopy, CaseFile, CaseStep, StepTask
 from govhall.cases.states import StepState, TaskState
 from govhall.core import outbox, prepared
@@ -57,7 +58,7 @@ POSITIONS = ("before", "after")
 
 def _held(task: StepTask) -> None:
     """Only a seat's own task can be returned, transferred, delegated or given added signers."""
-    if task.kind != StepTask.Kind.SIGN or task.relation not in engine.SEAT_RELATIONS:
+    if task.kind != StepTask.Kind.SIGN or task.relation not in seats.SEAT_RELATIONS:
         raise ValidationFailed(
             _("加签、委派的任务和踏勘任务只能办理，不能执行此操作。"), code="cases.not_seat_task"
         )
@@ -98,7 +99,7 @@ def _works_on(step: CaseStep, actor) -> bool:
     mine = Q(assignee_id=actor.pk)
     if staff.role == step.role:
         mine |= Q(assignee__isnull=True, department_id=staff.department_id)
-    return StepTask.objects.filter(mine, step=step, state__in=engine.OPEN_TASK_STATES).exists()
+    return StepTask.objects.filter(mine, step=step, state__in=seats.OPEN_TASK_STATES).exists()
 
 
 # --- return and withdraw --------------------------------------------------------------------------
@@ -170,8 +171,8 @@ def step_withdraw(*, step: CaseStep, actor) -> CaseStep:
         StepTask.objects.filter(
             step=signed, kind=StepTask.Kind.SIGN, state=TaskState.DONE, done_by_id=getattr(actor, "pk", None)
         )
-        .filter(opinion=engine.APPROVE)
-        .exclude(relation=engine.DELEGATE)
+        .filter(opinion=seats.APPROVE)
+        .exclude(relation=seats.DELEGATE)
         .order_by("-done_at", "-id")
         .first()
     )
@@ -239,7 +240,7 @@ def task_delegate(*, task: StepTask, to_user, note: str = "", actor) -> StepTask
     _touch(task, at, actor, "state")
     child = StepTask.objects.create(
         step=task.step, case=case, seq=task.seq, department_id=staff.department_id, assignee=to_user, parent=task,
-        relation=engine.DELEGATE, state=TaskState.PENDING, result={"instruction": (note or "").strip()},
+        relation=seats.DELEGATE, state=TaskState.PENDING, result={"instruction": (note or "").strip()},
         created_at=at,
     )  # fmt: skip
     engine.record(case, "delegate", actor=actor, at=at, note=(note or "").strip(), step=task.step, task=child)
@@ -315,18 +316,18 @@ def task_remove_signer(*, task: StepTask, reason: str, actor) -> StepTask:
     reason = engine.clean_reason(reason)
     case, task = engine.lock_task(task)
     engine.require_state(task, TaskState.PENDING, TaskState.WAITING)
-    if task.relation == engine.DELEGATE:
+    if task.relation == seats.DELEGATE:
         raise ValidationFailed(_("委派的任务不能减签，待被委派人办理后收回。"), code="cases.not_seat_task")
     _may_remove(case, task, actor)
     step = task.step
     seat = task.kind == StepTask.Kind.SIGN and task.relation not in engine.ADDED_RELATIONS
-    live = StepTask.objects.filter(step=step, kind=StepTask.Kind.SIGN).exclude(relation=engine.DELEGATE)
+    live = StepTask.objects.filter(step=step, kind=StepTask.Kind.SIGN).exclude(relation=seats.DELEGATE)
     live = live.exclude(state__in=(TaskState.CANCELLED, TaskState.TRANSFERRED))
     if seat and not live.exclude(seq=task.seq).exists():
         raise ValidationFailed(_("不能减去本环节最后一个签批人。"), code="cases.last_signer")
     at = timezone.now()
     if seat:  # the whole seat goes: its added signers and delegates with it
-        StepTask.objects.filter(step=step, seq=task.seq, state__in=engine.OPEN_TASK_STATES).update(
+        StepTask.objects.filter(step=step, seq=task.seq, state__in=seats.OPEN_TASK_STATES).update(
             state=TaskState.CANCELLED
         )
     task.state, task.comment, task.result = TaskState.CANCELLED, reason, {**task.result, "removed": reason}
