@@ -5,17 +5,13 @@ compilation costs more than the database does (docs/benchmarks.md, "Cases"). Her
 shape is built once per database vendor — by the ORM itself where it reads, so joins, quoting and
 ``FOR UPDATE`` stay the ORM's — and each call only binds its values. Values go through each
 field's ``pre_save`` (auto_now) and ``get_db_prep_save`` and rows come back through the
-compiler's converters, exactly as ``save()`` and iteration would.
+compiler's converters, exactly as ``save()`` and iteration would (``core.rowcodec``).
 
 Inside a transaction, when nothing watches the connection (no ``execute_wrapper``, no query
 log: DEBUG, ``CaptureQueriesContext``), statements go straight to the driver's cursor with SQL
 already in the driver's parameter style; driver errors still come out as Django's exceptions and a
 broken transaction still refuses further statements. Watched or outside a transaction, they go
-through Django's cursor, so query counts and wrappers see every statement. Values of the common
-plain fields (text, integers, booleans, keys, aware datetimes) are adapted here by type, with the
-field's own ``get_db_prep_save`` for anything else; rows become instances without ``__init__``'s
-per-field work, as ``from_db`` would build them (only for models without custom ``__init__``,
-``from_db`` or init signals).
+through Django's cursor, so query counts and wrappers see every statement (ADR 0019).
 
 What is skipped: model signals (no context uses them on these models), ``full_clean`` (services
 validate before they write) and deferred loading. Use it where a benchmark shows the ORM's cost;
@@ -25,18 +21,16 @@ everything else keeps using the ORM.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import QuerySet
 from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable, get_related_populators
-from django.db.models.signals import post_init, pre_init
+
+from govhall.core import rowcodec
 
 
 def _connection():
@@ -114,92 +108,6 @@ def _driver_sql(sql: str) -> str:
     return converted
 
 
-# --- values going in ------------------------------------------------------------------------------
-
-_TEXT = frozenset({models.CharField, models.TextField})
-_INTEGER = frozenset({
-    models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
-    models.PositiveBigIntegerField, models.PositiveSmallIntegerField,
-    models.AutoField, models.BigAutoField, models.SmallAutoField,
-})  # fmt: skip
-
-
-_ABSENT = object()  # a deferred field: the slow path loads it
-
-
-def _kind(field, vendor: str) -> str:
-    """How a field's value reaches the driver: by type (text, integer, boolean, SQLite JSON, SQLite
-    or PostgreSQL aware datetime) or through the field itself ("slow")."""
-    kind = type(field)
-    if kind in (models.ForeignKey, models.OneToOneField):
-        kind = type(field.target_field)
-    if kind in _TEXT:
-        return "text"
-    if kind in _INTEGER:
-        return "integer"
-    if kind is models.BooleanField:
-        return "boolean"
-    if kind is models.JSONField and vendor == "sqlite":
-        return "sqlite_json"
-    if kind is models.DateTimeField and not field.auto_now and not field.auto_now_add:
-        if vendor in ("sqlite", "postgresql"):
-            return f"{vendor}_datetime"
-    return "slow"
-
-
-# Per kind, the code that turns ``v`` (the attribute as the instance holds it) into the value for
-# the driver; ``slow(instance, conn, add)`` is the field's own pre_save + get_db_prep_save, exactly
-# what save() does, for every value the fast test does not take.
-_CONVERT = {
-    "text": "if not (v is None or isinstance(v, str)):\n    v = slow(instance, conn, add)",
-    "integer": "if not (v is None or type(v) is int):\n    v = slow(instance, conn, add)",
-    "boolean": "if not (v is None or type(v) is bool):\n    v = slow(instance, conn, add)",
-    # Django's adapt_json_value on SQLite.
-    "sqlite_json": (
-        "if type(v) is dict or type(v) is list:\n    v = dumps(v, cls=encoder)\n"
-        "else:\n    v = slow(instance, conn, add)"
-    ),
-    # Django's adapt_datetimefield_value on SQLite: naive, in the connection's zone.
-    "sqlite_datetime": (
-        "if v is None:\n    pass\n"
-        "elif type(v) is datetime and v.tzinfo is not None:\n"
-        "    v = str((v if v.tzinfo is UTC and utc else v.astimezone(conn.timezone)).replace(tzinfo=None))\n"
-        "else:\n    v = slow(instance, conn, add)"
-    ),
-    # psycopg sends an aware datetime as it is.
-    "postgresql_datetime": (
-        "if not (v is None or (type(v) is datetime and v.tzinfo is not None)):\n    v = slow(instance, conn, add)"
-    ),
-    "slow": "v = slow(instance, conn, add)",
-}
-
-
-def _preparer(fields: Sequence, vendor: str) -> Callable:
-    """``(instance, conn, add) → [value for the driver, …]`` for ``fields``, as one generated
-    function: per field a dict lookup and a type test in the common case, no call."""
-    lines, scope = ["def prepare(instance, conn, add):", "    d = instance.__dict__"], {}
-    kinds = [_kind(f, vendor) for f in fields]
-    if "sqlite_datetime" in kinds:
-        lines.append('    utc = conn.timezone_name == "UTC"')
-    for i, (field, kind) in enumerate(zip(fields, kinds, strict=True)):
-        scope[f"slow_{i}"], scope[f"encoder_{i}"] = _slow(field), getattr(field, "encoder", None)
-        lines.append(f"    v = d.get({field.attname!r}, ABSENT)")
-        code = _CONVERT[kind].replace("slow(", f"slow_{i}(").replace("cls=encoder", f"cls=encoder_{i}")
-        lines.extend("    " + line for line in code.splitlines())
-        lines.append(f"    v{i} = v")
-    lines.append(f"    return [{', '.join(f'v{i}' for i in range(len(fields)))}]")
-    scope |= {"ABSENT": _ABSENT, "datetime": datetime, "UTC": UTC, "dumps": json.dumps}
-    exec("\n".join(lines), scope)  # noqa: S102 - the source is built above from attnames only
-    return scope["prepare"]
-
-
-def _slow(field) -> Callable:
-    def slow(instance, conn, add):
-        return field.get_db_prep_save(field.pre_save(instance, add), conn)
-
-    return slow
-
-
 # --- writing rows ---------------------------------------------------------------------------------
 
 
@@ -223,7 +131,7 @@ def new(model: type[models.Model], **values):
     name (a related object for a foreign key, cached as the ORM caches it) or attname, else its
     default. Anything else — a one-to-one, a name that is no field, a model with its own init —
     goes to ``model(**values)`` itself."""
-    if not _plain_init(model):
+    if not rowcodec.plain_init(model):
         return model(**values)
     plan, known = _construction(model)
     if not known.issuperset(values):
@@ -265,7 +173,7 @@ def _insert_plan(model: type[models.Model], vendor: str) -> tuple[tuple, str]:
     marks = ", ".join(["%s"] * len(fields))
     pk = quote(model._meta.pk.column)
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
-    return _preparer(fields, vendor), sql
+    return rowcodec.preparer(fields, vendor), sql
 
 
 def insert(instance: models.Model) -> models.Model:
@@ -310,7 +218,7 @@ def _update_plan(model: type[models.Model], names: tuple[str, ...] | None, vendo
     quote = _connection().ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    return _preparer(fields, vendor), sql
+    return rowcodec.preparer(fields, vendor), sql
 
 
 @lru_cache(maxsize=256)
@@ -318,7 +226,7 @@ def _tracking(model: type[models.Model]) -> tuple[tuple[str, ...], frozenset, tu
     """(every column's attname but the pk's, those written on every save (auto_now), those whose
     value may be a container: copied when remembered, so a change in place still shows)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    plain = _TEXT | _INTEGER | {models.BooleanField, models.DateTimeField, models.DateField,
+    plain = rowcodec.TEXT | rowcodec.INTEGER | {models.BooleanField, models.DateTimeField, models.DateField,
                                 models.ForeignKey, models.OneToOneField, models.DecimalField}  # fmt: skip
     return (
         tuple(f.attname for f in fields),
@@ -336,7 +244,9 @@ def update_changed(instance: models.Model) -> list[str]:
         update(instance)
         return list(attnames)
     now = instance.__dict__
-    names = [a for a in attnames if a in always or now.get(a, _ABSENT) != loaded.get(a, _ABSENT)]
+    names = [
+        a for a in attnames if a in always or now.get(a, rowcodec.ABSENT) != loaded.get(a, rowcodec.ABSENT)
+    ]
     if names:
         update(instance, names)
         _remember(instance)
@@ -346,7 +256,7 @@ def update_changed(instance: models.Model) -> list[str]:
 def _remember(instance: models.Model) -> None:
     attnames, _always, containers = _tracking(type(instance))
     now = instance.__dict__
-    loaded = {a: now.get(a, _ABSENT) for a in attnames}
+    loaded = {a: now.get(a, rowcodec.ABSENT) for a in attnames}
     for a in containers:
         if isinstance(value := loaded[a], dict | list):
             loaded[a] = copy.deepcopy(value)
@@ -393,7 +303,7 @@ class Select:
             sql, params = compiler.as_sql()
             if list(params) != list(values):  # a constant in the filter, or values out of order
                 raise ValueError(f"Select binds {values!r} but its statement takes {params!r}")
-            converters = _row_converter(compiler.get_converters([c for c, _s, _a in compiler.select]))
+            converters = rowcodec.row_converter(compiler.get_converters([c for c, _s, _a in compiler.select]))
             if queryset._iterable_class is not ModelIterable:  # values_list
                 plan = (sql, converters, None)
             else:
@@ -416,9 +326,9 @@ class Select:
         model, first, last, names, populators = shape
         alias, result = conn.alias, []
         for row in rows:
-            obj = _instance(model, alias, names, row[first:last])
+            obj = rowcodec.instance(model, alias, names, row[first:last])
             for populator in populators:
-                _populate(populator, row, obj)
+                rowcodec.populate(populator, row, obj)
             if self._track:
                 _remember(obj)
             result.append(obj)
@@ -433,78 +343,3 @@ class Select:
         if shape is None:
             return None
         raise shape[0].DoesNotExist(f"{shape[0].__name__} matching {values!r} does not exist.")
-
-
-def _row_converter(converters: dict) -> Callable | None:
-    """``(row, conn) → list`` applying the compiler's converters (position → (converters,
-    expression)), as one generated function; None when no column needs one. SQLite's datetime
-    converter is inlined: the driver already gives a naive datetime in the connection's zone
-    (Django registers the parser), which Django's converter only makes aware."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
-
-    if not converters:
-        return None
-    lines, scope = ["def convert(r, conn):", "    r = list(r)", "    tz = conn.timezone"], {}
-    for pos, (convs, expression) in converters.items():
-        scope[f"e{pos}"] = expression
-        lines.append(f"    v = r[{pos}]")
-        for k, converter in enumerate(convs):
-            scope[f"c{pos}_{k}"] = converter
-            call = f"c{pos}_{k}(v, e{pos}, conn)"
-            is_sqlite_datetime = (
-                getattr(converter, "__func__", None) is DatabaseOperations.convert_datetimefield_value
-            )
-            if is_sqlite_datetime and settings.USE_TZ:
-                lines.append("    if type(v) is datetime and v.tzinfo is None:")
-                lines.append("        v = v.replace(tzinfo=tz)")
-                lines.append("    elif v is not None:")
-                lines.append(f"        v = {call}")
-            else:
-                lines.append(f"    v = {call}")
-        lines.append(f"    r[{pos}] = v")
-    lines.append("    return r")
-    scope["datetime"] = datetime
-    exec("\n".join(lines), scope)  # noqa: S102 - the source is built above from positions only
-    return scope["convert"]
-
-
-@lru_cache(maxsize=256)
-def _plain_init(model: type[models.Model]) -> bool:
-    """Whether ``from_db`` may be replaced by filling the instance's ``__dict__``: the model's
-    ``__init__`` and ``from_db`` are Django's and nothing listens to its init signals."""
-    return (
-        model.__init__ is models.Model.__init__
-        and model.from_db.__func__ is models.Model.from_db.__func__
-        and not pre_init.has_listeners(model)
-        and not post_init.has_listeners(model)
-    )
-
-
-def _instance(model: type[models.Model], alias: str, names: Sequence[str], values: Sequence):
-    """``model.from_db(alias, names, values)`` without ``__init__``'s per-field setattr."""
-    if not _plain_init(model):
-        return model.from_db(alias, names, values)
-    obj = model.__new__(model)
-    state = ModelState()
-    state.adding, state.db = False, alias
-    attributes = obj.__dict__
-    attributes["_state"] = state
-    attributes.update(zip(names, values, strict=True))
-    return obj
-
-
-def _populate(populator, row, from_obj) -> None:
-    """Django's ``RelatedPopulator.populate`` with ``_instance`` in place of ``from_db``."""
-    if populator.reorder_for_init:
-        data = populator.reorder_for_init(row)
-    else:
-        data = row[populator.cols_start : populator.cols_end]
-    if data[populator.pk_idx] is None:
-        obj = None
-    else:
-        obj = _instance(populator.model_cls, populator.db, populator.init_list, data)
-        for inner in populator.related_populators:
-            _populate(inner, row, obj)
-    populator.local_setter(from_obj, obj)
-    if obj is not None:
-        populator.remote_setter(obj, from_obj)
