@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -216,3 +216,22 @@ def test_an_unread_returning_row_does_not_keep_the_transaction_from_committing()
             ["R1", "返回", DepartmentKind.STATIONED, True],
         )  # nothing fetched: the statement must still be finished before COMMIT
     assert Department.objects.filter(code="R1").exists()
+
+
+def test_unwatched_statements_skip_djangos_cursor(monkeypatch):
+    """The point of the driver path (ADR 0019): inside a transaction with nothing watching, no
+    statement of a prepared read or write passes through Django's cursor stack."""
+    dept = _department()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("went through Django's cursor")
+
+    with transaction.atomic():
+        DEPARTMENT_CODES.all(dept.code)  # the driver cursor is made before the trap is set
+        monkeypatch.setattr(type(connections["default"]), "cursor", refuse)
+        assert DEPARTMENT_CODES.all(dept.code) == [(dept.code, dept.name)]
+        dept.name = "直达局"
+        prepared.update(dept, ["name"])
+        prepared.insert(prepared.new(Department, code="D9", name="九局", kind=DepartmentKind.STATIONED))
+        monkeypatch.undo()  # savepoints go through Django's cursor
+    assert Department.objects.get(pk=dept.pk).name == "直达局"
