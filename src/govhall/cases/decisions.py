@@ -27,7 +27,7 @@ from govhall.cases.models import (
     StepTask,
     Undertaking,
 )
-from govhall.cases.moves import locked, move, notify
+from govhall.cases.moves import actor_or_none, locked, move, notify
 from govhall.cases.notices import notice_issue
 from govhall.cases.seals import chief_delegation, seal_record
 from govhall.cases.states import Action, CaseState, StepState, TaskState, next_state
@@ -43,11 +43,6 @@ JOINT_LIMIT, JOINT_EXTENSION = Decimal("45"), Decimal("15")  # Art. 26: joint / 
 EXTENSION_APPROVERS = (Role.CHIEF, Role.DUTY_LEADER, Role.MANAGER)
 OPEN_TASK_STATES = (TaskState.WAITING, TaskState.PENDING, TaskState.DELEGATED)
 CONCLUSION_DOCUMENT = "办结通知书"
-
-
-def actor_or_none(actor):
-    """The actor as the user row to store (None for the system: sweeps, deemed acceptance)."""
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _text(value, *, code: str, field: str, message: str) -> str:

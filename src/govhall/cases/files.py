@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from govhall.cases import permissions
 from govhall.cases.models import Case, CaseDraft, CaseFile, StepTask
+from govhall.cases.moves import actor_or_none
 from govhall.cases.states import CaseState
 from govhall.core import audit, uploads
 from govhall.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -83,7 +84,7 @@ def case_file_attach(
     row = CaseFile(
         case=case, draft=draft, task=task, kind=kind, material_name=material_name, name=checked.name,
         size=checked.size, content_type=checked.content_type, sha256=checked.sha256,
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_by=actor_or_none(actor),
     )  # fmt: skip
     row.file.save(
         f"{uuid.uuid4().hex}{uploads.extension_for(checked.content_type)}", File(upload), save=False

@@ -13,6 +13,11 @@ from govhall.core import audit, outbox, prepared
 from govhall.core.crypto import decrypt
 
 
+def actor_or_none(actor):
+    """The actor as the user row to store (None for the system: sweeps, deemed acceptance)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def snapshot(case: Case) -> dict:
     return {"state": case.state, "report_status": case.report_status, "legal_due_at": case.legal_due_at}
 
@@ -22,7 +27,7 @@ def event(
     step=None, task=None,
 ):  # fmt: skip
     return prepared.insert(prepared.new(
-        CaseEvent, case=case, step=step, task=task, action=action, actor=actor if getattr(actor, "pk", None) else None, at=at,
+        CaseEvent, case=case, step=step, task=task, action=action, actor=actor_or_none(actor), at=at,
         from_state=from_state, to_state=case.state, report_status=case.report_status,
         clock_effect={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (effect or {}).items()},
         note=note,

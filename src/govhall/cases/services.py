@@ -26,7 +26,7 @@ from govhall.cases.models import (
     SupplementNotice,
     Undertaking,
 )
-from govhall.cases.moves import event, locked, move, notify, snapshot
+from govhall.cases.moves import actor_or_none, event, locked, move, notify, snapshot
 from govhall.cases.notices import notice_issue
 from govhall.cases.seals import chief_delegation
 from govhall.cases.selectors import password_digest
@@ -379,7 +379,7 @@ def case_request_supplement(*, case: Case, materials: list[str], actor) -> Case:
 
     case = move(case, action=Action.REQUEST_SUPPLEMENT, actor=actor, note="、".join(names), clock_step=step)
     SupplementNotice.objects.create(case=case, items=names, issued_at=timezone.now(),
-                                    by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+                                    by=actor_or_none(actor))  # fmt: skip
     notice_issue(case=case, kind=Notice.Kind.SUPPLEMENT, actor=actor, data={"materials": names})
     notify(
         case,

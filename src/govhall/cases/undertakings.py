@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.cases import permissions
-from govhall.cases.decisions import actor_or_none, conclude_locked, revoke_locked
+from govhall.cases.decisions import conclude_locked, revoke_locked
 from govhall.cases.models import AcceptanceMode, Case, ResultCode, Undertaking
-from govhall.cases.moves import event, locked, snapshot
+from govhall.cases.moves import actor_or_none, event, locked, snapshot
 from govhall.cases.states import Action, CaseState, next_state
 from govhall.core import audit
 from govhall.core.errors import Conflict, NotFound, ValidationFailed
